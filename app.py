@@ -12,8 +12,17 @@ from flask_login import current_user
 from config import CONFIGS, DEFAULT_SECRET
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
-BLUEPRINT_MODULES = ("main.views", "accounts.views", "accounts.admin")
-CLI_MODULES = ("accounts.cli", "demo.cli")
+# Each module has a `bp` Blueprint and may have `init_app(app)` for providers (nav, dashboard, requirements).
+BLUEPRINT_MODULES = (
+    "main.views",
+    "accounts.views",
+    "accounts.admin",
+    "courses.authoring",
+    "courses.cohorts",
+    "courses.learning",
+)
+# Each module has `register(app)` adding its click group.
+CLI_MODULES = ("accounts.cli", "demo.cli", "courses.cli")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -79,7 +88,10 @@ def register_blueprints(app: Flask) -> None:
     from accounts.guards import enforce_login
 
     for name in BLUEPRINT_MODULES:
-        app.register_blueprint(import_module(name).bp)
+        module = import_module(name)
+        app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
     app.before_request(enforce_login)
 
 

@@ -1,0 +1,41 @@
+"""The "what remains" interface: each capability contributes the open requirements of an enrolment.
+
+A provider is `fn(enrolment) -> list[Requirement]`, registered with `register_provider(app, fn)`.
+The course page, the dashboard and the organiser's lists all read `what_remains(enrolment)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+
+
+@dataclass
+class Requirement:
+    kind: str                 # modules | quiz | attendance | posttest | certificate ...
+    label: str                # translated, ready to show
+    met: bool
+    detail: str = ""          # translated: what is still missing, e.g. "3 dari 9 modul"
+    url: str | None = None    # where the consultant can act on it
+    done: int | None = None   # progress numerator
+    total: int | None = None  # progress denominator
+    evidence: dict = field(default_factory=dict)
+    order: int = 50
+
+
+Provider = Callable[[object], list[Requirement]]
+
+
+def register_provider(app: Flask, provider: Provider) -> None:
+    """Add a requirement provider to the app (called from a package's init_app)."""
+    app.extensions.setdefault("requirement_providers", []).append(provider)
+
+
+def what_remains(enrolment) -> list[Requirement]:
+    """Every requirement of an enrolment from every capability, in display order."""
+    items: list[Requirement] = []
+    for provider in current_app.extensions.get("requirement_providers", []):
+        items.extend(provider(enrolment))
+    return sorted(items, key=lambda r: r.order)
