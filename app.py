@@ -147,7 +147,16 @@ def register_templates(app: Flask) -> None:
             return []
         return [item for provider in app.extensions["nav_items"] for item in provider(current_user)]
 
+    def _links(key: str):
+        def collect(*args) -> list[dict]:
+            return [item for provider in app.extensions.get(key, []) for item in provider(*args)]
+
+        return collect
+
     app.jinja_env.globals["nav_items"] = nav_items
+    # buttons other capabilities add to a trainer's course page and to a consultant's module page
+    app.jinja_env.globals["course_links"] = _links("course_links")
+    app.jinja_env.globals["module_links"] = _links("module_links")
     app.jinja_env.filters["format_number"] = _format_number
 
     @app.context_processor

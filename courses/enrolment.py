@@ -194,7 +194,9 @@ def import_participants(cohort: Cohort, rows: list[ParticipantRow], *, apply: bo
     results: list[RowResult] = []
     seen: set[str] = set()
     emails = {r.email.strip().lower() for r in rows}
-    existing_users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    existing_users = {}
+    for chunk in [sorted(emails)[i:i + 500] for i in range(0, len(emails), 500)]:
+        existing_users.update({u.email: u for u in db.session.scalars(select(User).where(User.email.in_(chunk)))})
     enrolled_ids = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id,
                                                                             Enrolment.status == "active")))
     free = None if cohort.capacity is None else cohort.capacity - len(enrolled_ids)

@@ -123,7 +123,8 @@ def cohort_done_counts(cohort: Cohort, enrolment_ids: list[int]) -> dict[int, se
 def modules_complete_count(cohort: Cohort) -> int:
     """How many active enrolments of a cohort have every module done (for funnels)."""
     total_modules = db.session.scalar(
-        select(func.count()).select_from(ModuleVersion).where(ModuleVersion.course_version_id == cohort.course_version_id)
+        select(func.count()).select_from(ModuleVersion)
+        .where(ModuleVersion.course_version_id == cohort.course_version_id)
     )
     if not total_modules:
         return 0
@@ -138,3 +139,26 @@ def modules_complete_count(cohort: Cohort) -> int:
         .having(func.count() >= total_modules)
     ).subquery()
     return db.session.scalar(select(func.count()).select_from(done)) or 0
+
+
+def cohort_progress_page(cohort: Cohort, *, province: str | None = None, plut: str | None = None,
+                         q: str | None = None, page: int = 1, per_page: int = 50):
+    """One page of participants × modules for a cohort, filtered; a fixed number of queries per page."""
+    from accounts.models import User
+
+    stmt = (select(Enrolment).join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.cohort_id == cohort.id, Enrolment.status == "active")
+            .order_by(User.full_name, Enrolment.id))
+    if province:
+        stmt = stmt.where(User.province == province)
+    if plut:
+        stmt = stmt.where(User.plut_unit.ilike(f"%{plut.strip()}%"))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where((User.email.like(like)) | (User.full_name.ilike(like)))
+    from sqlalchemy.orm import joinedload
+
+    pagination = db.paginate(stmt.options(joinedload(Enrolment.user)), page=page, per_page=per_page,
+                             max_per_page=200, error_out=False)
+    done = cohort_done_counts(cohort, [e.id for e in pagination.items])
+    return pagination, done

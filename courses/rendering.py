@@ -10,7 +10,7 @@ import nh3
 
 EXTENSIONS = ["tables", "footnotes", "admonition", "fenced_code", "sane_lists", "toc"]
 EXTENSION_CONFIGS = {
-    "footnotes": {"BACKLINK_TEXT": "↩", "UNIQUE_IDS": False},
+    "footnotes": {"BACKLINK_TEXT": "↩", "UNIQUE_IDS": False, "BACKLINK_TITLE": "Kembali ke teks (catatan %d)"},
     "toc": {"permalink": False},
 }
 
