@@ -56,6 +56,7 @@ class ParsedModule:
     meta: dict
     body: str
     file: str
+    body_line: int = 1
 
 
 @dataclass
@@ -88,7 +89,9 @@ def split_front_matter(text: str, filename: str, problems: list[Problem]) -> tup
     if not isinstance(meta, dict):
         problems.append(Problem(filename, 2, "front matter must be a mapping of keys to values"))
         return {}, "", 1
-    return meta, "\n".join(lines[end + 1:]).lstrip("\n"), end + 2
+    body = "\n".join(lines[end + 1:])
+    stripped = body.lstrip("\n")
+    return meta, stripped, end + 2 + (len(body) - len(stripped))
 
 
 def _as_date(value, filename: str, key: str, problems: list[Problem]) -> date | None:
@@ -144,7 +147,7 @@ def read_files(files: dict[str, bytes]) -> ParsedPackage:
         if position in positions:
             problems.append(Problem(name, None, f"two modules use number {position:02d}"))
         positions.add(position)
-        module_meta, body, _ = split_front_matter(texts[name], name, problems)
+        module_meta, body, body_line = split_front_matter(texts[name], name, problems)
         if not module_meta.get("title"):
             problems.append(Problem(name, 1, "front matter needs 'title'"))
         unknown = set(module_meta) - MODULE_KEYS
@@ -153,7 +156,7 @@ def read_files(files: dict[str, bytes]) -> ParsedPackage:
         module_meta["checked_on"] = _as_date(module_meta.get("checked_on"), name, "checked_on", problems)
         if "reading_minutes" in module_meta and not isinstance(module_meta["reading_minutes"], int):
             problems.append(Problem(name, 1, "reading_minutes: expected a whole number"))
-        modules.append(ParsedModule(position, match.group(2), module_meta, body, name))
+        modules.append(ParsedModule(position, match.group(2), module_meta, body, name, body_line))
     if not modules:
         problems.append(Problem("course.md", None, "the package has no module files (NN-slug.md)"))
 
@@ -173,7 +176,7 @@ def read_files(files: dict[str, bytes]) -> ParsedPackage:
     for module in modules:
         for ref in re.findall(r"assets/([A-Za-z0-9._-]+)", module.body):
             if ref not in assets:
-                problems.append(Problem(module.file, _line_of(module.body, "assets/" + ref),
+                problems.append(Problem(module.file, module.body_line - 1 + _line_of(module.body, "assets/" + ref),
                                         f"links to assets/{ref}, which is not in the package"))
 
     extra = {name: text for name, text in texts.items() if name.startswith("quizzes/")}
