@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from pathlib import Path
+
 from accounts import services
 from accounts.roles import ADMIN, CONSULTANT, ORGANISER, TRAINER
 
@@ -35,7 +38,45 @@ def ensure_demo_accounts() -> list[str]:
     return report
 
 
-DEMO_STEPS: list = [ensure_demo_accounts]
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+COURSE_SLUG = "halal-self-declare"
+CURRENT_COHORT_CODE = "HALAL2026"
+
+
+def ensure_course() -> list[str]:
+    """Import the shipped curriculum from content/ (once)."""
+    from courses import packages
+    from courses import services as courses
+
+    if courses.get_course_by_slug(COURSE_SLUG) is not None:
+        return []
+    trainer = services.get_user_by_email(DEMO_ACCOUNTS[1][0])
+    course = packages.import_path(CONTENT / COURSE_SLUG, trainer)
+    return [f"imported course {course.slug} (version {course.latest_version.number}, "
+            f"{len(course.latest_version.modules)} modules)"]
+
+
+def ensure_current_cohort() -> list[str]:
+    """A cohort whose dates move with today, open with a code, with the demo consultant enrolled."""
+    from sqlalchemy import select
+
+    from courses import enrolment
+    from courses import services as courses
+    from courses.models import Cohort
+    from extensions import db
+
+    if db.session.scalar(select(Cohort).where(Cohort.enrol_code == CURRENT_COHORT_CODE)) is not None:
+        return []
+    course = courses.get_course_by_slug(COURSE_SLUG)
+    today = date.today()
+    cohort = enrolment.create_cohort(course, name=f"Angkatan Demo {today:%B %Y}", starts_on=today - timedelta(days=1),
+                                     ends_on=today + timedelta(days=6), timezone="Asia/Jakarta",
+                                     enrol_code=CURRENT_COHORT_CODE)
+    enrolment.enrol(services.get_user_by_email(DEMO_ACCOUNTS[0][0]), cohort, source="organiser")
+    return [f"created current cohort {cohort.name} (code {CURRENT_COHORT_CODE})"]
+
+
+DEMO_STEPS: list = [ensure_demo_accounts, ensure_course, ensure_current_cohort]
 
 
 def load_demo() -> list[str]:
