@@ -162,3 +162,27 @@ def cohort_progress_page(cohort: Cohort, *, province: str | None = None, plut: s
                              max_per_page=200, error_out=False)
     done = cohort_done_counts(cohort, [e.id for e in pagination.items])
     return pagination, done
+
+
+def started_select(enrolment_ids):
+    """Enrolment ids (of a subquery) that opened at least one module."""
+    return select(Enrolment.id).where(Enrolment.id.in_(select(enrolment_ids.c.id)), Enrolment.started_at.is_not(None))
+
+
+def all_modules_done_select(enrolment_ids):
+    """Enrolment ids (of a subquery) with every module of their cohort's version done."""
+    totals = (select(ModuleVersion.course_version_id, func.count().label("n"))
+              .group_by(ModuleVersion.course_version_id).subquery())
+    done = (
+        select(ModuleProgress.enrolment_id)
+        .join(Enrolment, Enrolment.id == ModuleProgress.enrolment_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(ModuleVersion, (ModuleVersion.module_id == ModuleProgress.module_id)
+              & (ModuleVersion.course_version_id == Cohort.course_version_id))
+        .join(totals, totals.c.course_version_id == Cohort.course_version_id)
+        .where(ModuleProgress.enrolment_id.in_(select(enrolment_ids.c.id)),
+               ModuleProgress.version_number >= ModuleVersion.valid_from_version)
+        .group_by(ModuleProgress.enrolment_id, totals.c.n)
+        .having(func.count() >= totals.c.n)
+    )
+    return done

@@ -1,0 +1,22 @@
+"""The funnel's steps, each answered by the owning capability's services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from courses import progress
+from reports.funnel import FunnelStep
+
+STEP_LABELS = {"registered": _l("Terdaftar")}
+
+
+def _enrolled(ids):
+    return select(ids.c.id)
+
+
+STEPS: list[FunnelStep] = [
+    FunnelStep("enrolled", _l("Terdaftar di angkatan"), 10, _enrolled),
+    FunnelStep("started", _l("Mulai belajar"), 20, progress.started_select),
+    FunnelStep("modules_complete", _l("Semua modul selesai"), 30, progress.all_modules_done_select),
+]
