@@ -107,3 +107,16 @@ def test_consultant_cannot_see_reports(client, consultant):
     login(client, consultant)
     assert client.get("/reports/funnel").status_code == 403
     assert client.get("/reports/funnel.csv").status_code == 403
+
+
+def test_consultant_record_and_trainer_teaching_pages(client, trainer, consultant):
+    cohort = make_cohort(make_course(trainer, modules=2), name="Angkatan Rekam")
+    enrol(consultant, cohort)
+    login(client, consultant)
+    page = client.get("/record").get_data(as_text=True)
+    assert "Angkatan Rekam" in page and "Modul: 0 dari 2 selesai" in page
+    assert client.get("/teaching").status_code == 403
+    client.post("/logout")
+    login(client, trainer)
+    page = client.get("/teaching").get_data(as_text=True)
+    assert "Angkatan Rekam" in page
