@@ -21,6 +21,13 @@ BASE_URL                public address used in mails, QR codes and credentials (
 DEMO_ENABLED            allow the demo accounts to sign in (never in production).
 ARGON2_TIME_COST, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM
                         password hashing cost; default is the OWASP argon2id minimum (t=2, m=19 MiB, p=1).
+TWOFACTOR_REQUIRED_ROLES roles that must set up a second factor (TOTP) before anything else
+                        (default ("organiser", "admin"); () in tests). Set in accounts/twofactor_views.py.
+TWOFACTOR_RATE_LIMIT    limit per IP on the sign-in code step (default "10 per minute").
+TWOFACTOR_ACCOUNT_RATE_LIMIT limit per account on code entry (default "5 per minute;20 per hour").
+TWOFACTOR_PENDING_MINUTES how long a correct password waits for its code (default 5).
+WEB_CONCURRENCY         number of app processes (gunicorn workers × instances); read by `flask security-check`
+                        to warn about memory:// rate limits and SQLite when it is above 1.
 """
 
 from __future__ import annotations
@@ -134,6 +141,7 @@ class TestConfig(Config):
     ARGON2_MEMORY_KIB = 8
     ARGON2_PARALLELISM = 1
     SERVER_NAME = "localhost"
+    TWOFACTOR_REQUIRED_ROLES = ()  # the route walk signs in with a password only; tests/test_twofactor.py turns it on
 
     ENV_KEYS = ()
     ENV_INT_KEYS = ()

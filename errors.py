@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from extensions import db
+from extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,11 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str | None = None, code: str | None = None):
     """Render one error as JSON or HTML."""
-    text = message or str(MESSAGES.get(status, MESSAGES[500]))
+    try:
+        text = message or str(MESSAGES.get(status, MESSAGES[500]))
+    except DBAPIError:  # the language of a signed-in user comes from the database, which is down too
+        _as_anonymous()
+        text = message or str(MESSAGES.get(status, MESSAGES[500]))
     if wants_json():
         return jsonify({"error": {"status": status, "code": code or str(status), "message": text}}), status
     try:
@@ -42,6 +46,13 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     except Exception:  # the template itself may need the database (current_user); keep a plain fallback
         log.exception("error page failed to render")
         return f"<h1>{status}</h1><p>{text}</p>", status
+
+
+def _as_anonymous() -> None:
+    """Finish this request as an anonymous visitor: loading the signed-in user (for the menu and the
+    language) would ask the lost database again and turn the friendly page into a bare 500."""
+    db.session.rollback()
+    g._login_user = login_manager.anonymous_user()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -59,8 +70,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     def _database(exc):
         log.error("database unavailable: %s", exc.__class__.__name__)
-        db.session.rollback()
-        return error_response(503, code="database_unavailable")
+        _as_anonymous()
+        body, status = error_response(503, code="database_unavailable")
+        return body, status, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -56,3 +56,24 @@ def set_roles_cmd(email, roles):
 
 def register(app: Flask) -> None:
     app.cli.add_command(group)
+
+
+@group.command("reset-2fa")
+@click.argument("email")
+def reset_twofactor(email):
+    """Remove a user's second factor (lost phone and recovery codes); they set it up again at next sign-in."""
+    from sqlalchemy import delete
+
+    from accounts import audit
+    from accounts.sessions import revoke_all_sessions
+    from accounts.twofactor import RecoveryCode, UserTwoFactor
+
+    user = services.get_user_by_email(email)
+    if user is None:
+        raise click.ClickException("no such user")
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(UserTwoFactor).where(UserTwoFactor.user_id == user.id))
+    revoke_all_sessions(user)
+    audit.record("twofactor.reset", "user", user.id, summary=user.email)
+    db.session.commit()
+    click.echo(f"second factor removed for {user.email}; all sessions signed out")

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from accounts import services
+from accounts import services, twofactor, twofactor_views
 from accounts.domain import DomainError, apply_to_form
 from accounts.forms import (
     ChangePasswordForm,
@@ -77,6 +77,9 @@ def login():
             db.session.rollback()
             apply_to_form(form, exc)
         else:
+            if twofactor.hold_for_second_factor(user):  # no session until the code is checked
+                db.session.commit()
+                return twofactor_views.begin_challenge(user, form.remember.data, target)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(target)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy.exc import OperationalError
 
@@ -101,21 +103,25 @@ def test_csrf_is_enforced_when_enabled(consultant, app):
     assert client.get("/profile").status_code == 200
 
 
-def test_login_rate_limited_per_account(app, consultant):
-    app.config["RATELIMIT_ENABLED"] = True
-    from extensions import limiter
+def test_login_rate_limited_per_account(app):
+    """Five wrong passwords for one account from five addresses, then 429 (the limit is per account)."""
+    from extensions import db, limiter
+    from tests.conftest import build_app
+    from tests.factories import make_user
 
-    limiter.enabled = True
-    limiter.reset()
-    client = app.test_client()
-    statuses = []
-    for i in range(7):
-        statuses.append(client.post("/login", data={"email": consultant.email, "password": f"salah-{i}"},
-                                    environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code)
+    limited = build_app(RATELIMIT_ENABLED=True)
+    with limited.app_context():
+        db.create_all() if not os.environ.get("TEST_DATABASE_URL") else None
+        user = make_user("batas@example.id")
+        limiter.reset()
+        client = limited.test_client()
+        statuses = [client.post("/login", data={"email": user.email, "password": f"salah-{i}"},
+                                environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code for i in range(7)]
+        limiter.reset()
+        db.session.remove()
+        db.engine.dispose()
     assert statuses[:5] == [422] * 5
     assert statuses[5:] == [429, 429]
-    limiter.reset()
-    limiter.enabled = False
 
 
 def test_404_page_is_friendly_and_json_under_api(client):
