@@ -17,12 +17,24 @@ BLUEPRINT_MODULES = (
     "main.views",
     "accounts.views",
     "accounts.admin",
+    "accounts.twofactor_views",
     "courses.authoring",
     "courses.cohorts",
     "courses.learning",
+    "accounts.token_views",
+    "api.views",
+    "reports.views",
+    "reports.record",
+    "certificates.views",
+    "certificates.admin",
+    "certificates.public",
+    "certificates.api",
+    "attendance.views",
+    "quizzes.views",
 )
 # Each module has `register(app)` adding its click group.
-CLI_MODULES = ("accounts.cli", "demo.cli", "courses.cli")
+CLI_MODULES = ("accounts.cli", "demo.cli", "courses.cli", "certificates.cli", "attendance.cli", "quizzes.cli",
+               "main.cli")
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -66,6 +78,7 @@ def _instance_secret(path: Path) -> str:
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from accounts.sessions import load_user_session, unauthorized
+    from accounts.tokens import load_user_from_request
     from main.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -77,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.user_loader(load_user_session)
+    login_manager.request_loader(load_user_from_request)
     login_manager.unauthorized_handler(unauthorized)
     login_manager.session_protection = None  # sessions are checked server-side instead
 
@@ -122,7 +136,8 @@ def register_security(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated and "Cache-Control" not in headers:
+        user = g.get("_login_user")  # never load the user here: the database may be the thing that failed
+        if user is not None and user.is_authenticated and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         return response
 
@@ -157,6 +172,10 @@ def register_templates(app: Flask) -> None:
     # buttons other capabilities add to a trainer's course page and to a consultant's module page
     app.jinja_env.globals["course_links"] = _links("course_links")
     app.jinja_env.globals["module_links"] = _links("module_links")
+    app.jinja_env.globals["report_links"] = _links("report_links")
+    app.jinja_env.globals["course_page_links"] = _links("course_page_links")
+    app.jinja_env.filters["zip_items"] = lambda labels, values: [
+        {"label": str(label), "value": value} for label, value in zip(labels, values, strict=False)]
     app.jinja_env.filters["format_number"] = _format_number
 
     @app.context_processor

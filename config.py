@@ -21,6 +21,15 @@ BASE_URL                public address used in mails, QR codes and credentials (
 DEMO_ENABLED            allow the demo accounts to sign in (never in production).
 ARGON2_TIME_COST, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM
                         password hashing cost; default is the OWASP argon2id minimum (t=2, m=19 MiB, p=1).
+CERT_NUMBER_PATTERN     certificate number pattern; fields year, month, seq, cohort_code, course_code
+                        (default "BH/{year}/{month:02d}/{seq:04d}").
+ISSUER_NAME             the certificate issuer's name on PDFs and signed credentials.
+ISSUER_KEY_PATH         Ed25519 issuer key (PEM); default instance/issuer_ed25519.pem, made on first use.
+CERT_SIGNATORIES        up to four {name, role, image_path} shown on certificates (JSON in the environment).
+CHECKIN_INTERVAL_S, CHECKIN_GRACE_STEPS, CHECKIN_MARGIN_BEFORE_MIN, CHECKIN_MARGIN_AFTER_MIN, LATE_AFTER_MIN,
+ATTENDANCE_PRESENT_SHARE
+                        check-in code rotation (60 s, previous code accepted), the window around a session
+                        (15 min before, 30 after), lateness (15 min) and the Zoom-report presence share (0.75).
 TWOFACTOR_REQUIRED_ROLES roles that must set up a second factor (TOTP) before anything else
                         (default ("organiser", "admin"); () in tests). Set in accounts/twofactor_views.py.
 TWOFACTOR_RATE_LIMIT    limit per IP on the sign-in code step (default "10 per minute").
@@ -81,16 +90,28 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: quiz pages stay open for long
     PER_PAGE = 25
+    CERT_NUMBER_PATTERN = "BH/{year}/{month:02d}/{seq:04d}"
+    ISSUER_NAME = "Bimtek Halal PLUT KUMKM"
+    ISSUER_KEY_PATH: str | None = None
+    CERT_SIGNATORIES: list = [
+        {"name": "Penyelenggara Bimtek", "role": "Kementerian Koperasi dan UKM"},
+    ]
+    CHECKIN_INTERVAL_S = 60
+    CHECKIN_GRACE_STEPS = 1
+    CHECKIN_MARGIN_BEFORE_MIN = 15
+    CHECKIN_MARGIN_AFTER_MIN = 30
+    LATE_AFTER_MIN = 15
+    ATTENDANCE_PRESENT_SHARE = 0.75
     TESTING = False
 
     ENV_KEYS = (
         "SECRET_KEY", "RATELIMIT_STORAGE_URI", "LOGIN_RATE_LIMIT", "LOGIN_ACCOUNT_RATE_LIMIT",
         "VERIFY_RATE_LIMIT", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM",
-        "PREFERRED_URL_SCHEME", "BASE_URL",
+        "PREFERRED_URL_SCHEME", "BASE_URL", "CERT_NUMBER_PATTERN", "ISSUER_NAME", "ISSUER_KEY_PATH",
     )
     ENV_INT_KEYS = (
         "MAIL_PORT", "PASSWORD_RESET_HOURS", "SESSION_DAYS", "UPLOAD_MAX_MB",
-        "ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM",
+        "ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM", "CHECKIN_INTERVAL_S", "LATE_AFTER_MIN",
     )
     ENV_BOOL_KEYS = ("MAIL_USE_TLS", "DEMO_ENABLED", "RATELIMIT_ENABLED")
 
@@ -106,6 +127,10 @@ class Config:
                 values[key] = int(os.environ[key])
         for key in cls.ENV_BOOL_KEYS:
             values[key] = _env_bool(key, values[key])
+        if os.environ.get("CERT_SIGNATORIES"):
+            import json
+
+            values["CERT_SIGNATORIES"] = json.loads(os.environ["CERT_SIGNATORIES"])
         if os.environ.get("DATABASE_URL"):
             values["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
         values["MAX_CONTENT_LENGTH"] = (values["UPLOAD_MAX_MB"] + 1) * 1024 * 1024

@@ -14,7 +14,7 @@ from courses import enrolment as enrolments
 from courses import progress, services
 from courses.forms import JoinForm
 from courses.models import Attachment, Cohort, Course, Enrolment, ModuleVersion
-from courses.requirements import Requirement, register_provider, what_remains
+from courses.requirements import Requirement, after_progress, register_provider, what_remains
 from courses.uploads import path_of
 from extensions import db
 
@@ -146,6 +146,7 @@ def mark_done(cohort_id: int, slug: str):
         flash(_("Tanda selesai dibatalkan."), "info")
     else:
         progress.complete_module(enrolment, module)
+        after_progress(enrolment)
         flash(_("Modul “%(title)s” ditandai selesai.", title=module.title), "success")
     db.session.commit()
     target = request.form.get("next_slug")

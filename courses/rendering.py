@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 
 import markdown
@@ -41,13 +42,24 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _ASSET_RE = re.compile(r'(src|href)="assets/([A-Za-z0-9._-]{1,120})"')
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """One Markdown instance per thread: building one costs milliseconds, reusing it after reset() is cheap."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
+                                           output_format="html")
+    return md
+
+
 def render_markdown(text: str, asset_url: Callable[[str], str | None] | None = None) -> str:
     """Render trusted-format, untrusted-content Markdown to sanitised HTML.
 
     `asset_url` maps a package asset name (assets/NAME) to the URL it is served from.
     """
-    html = markdown.markdown(text or "", extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                             output_format="html")
+    html = _converter().reset().convert(text or "")
     if asset_url is not None:
         def _swap(match: re.Match) -> str:
             url = asset_url(match.group(2))

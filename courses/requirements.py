@@ -39,3 +39,9 @@ def what_remains(enrolment) -> list[Requirement]:
     for provider in current_app.extensions.get("requirement_providers", []):
         items.extend(provider(enrolment))
     return sorted(items, key=lambda r: r.order)
+
+
+def after_progress(enrolment) -> None:
+    """Let other capabilities react to a consultant's progress (e.g. issue a certificate); before the commit."""
+    for hook in current_app.extensions.get("progress_hooks", []):
+        hook(enrolment)

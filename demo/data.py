@@ -76,7 +76,13 @@ def ensure_current_cohort() -> list[str]:
     return [f"created current cohort {cohort.name} (code {CURRENT_COHORT_CODE})"]
 
 
-DEMO_STEPS: list = [ensure_demo_accounts, ensure_course, ensure_current_cohort]
+def ensure_june_2022() -> list[str]:
+    from demo.june2022 import load_june_2022
+
+    return load_june_2022()
+
+
+DEMO_STEPS: list = [ensure_demo_accounts, ensure_course, ensure_june_2022, ensure_current_cohort]
 
 
 def load_demo() -> list[str]:

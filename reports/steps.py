@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from certificates.services import certified_select
 from courses import progress
 from reports.funnel import FunnelStep
 
@@ -19,4 +20,5 @@ STEPS: list[FunnelStep] = [
     FunnelStep("enrolled", _l("Terdaftar di angkatan"), 10, _enrolled),
     FunnelStep("started", _l("Mulai belajar"), 20, progress.started_select),
     FunnelStep("modules_complete", _l("Semua modul selesai"), 30, progress.all_modules_done_select),
+    FunnelStep("certified", _l("Bersertifikat"), 70, certified_select),
 ]

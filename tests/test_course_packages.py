@@ -68,7 +68,8 @@ def test_import_then_export_then_import_gives_the_same_course(app, admin):
         ({"02-kedua.md": "---\nreading_minutes: 5\n---\nisi"}, "02-kedua.md:1: front matter needs 'title'"),
         ({"3-salah-nama.md": "---\ntitle: x\n---\n"}, "3-salah-nama.md: module files are named"),
         ({"assets/logo.png": b"<svg onload=alert(1)>"}, "assets/logo.png: asset type not allowed"),
-        ({"02-kedua.md": "---\ntitle: K\n---\n\n\nLihat ![x](assets/hilang.png)\n"}, "02-kedua.md:6: links to assets/hilang.png"),
+        ({"02-kedua.md": "---\ntitle: K\n---\n\n\nLihat ![x](assets/hilang.png)\n"},
+         "02-kedua.md:6: links to assets/hilang.png"),
         ({"01-pertama.md": "---\ntitle: P\nchecked_on: kemarin\n---\nx"}, "checked_on: expected a date"),
     ],
 )
