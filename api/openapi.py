@@ -43,6 +43,28 @@ PARTICIPANT = {
     },
 }
 
+SESSION = {
+    "type": "object",
+    "required": ["id", "cohort_id", "title", "speakers", "starts_at", "ends_at", "timezone", "recording_url"],
+    "properties": {
+        "id": {"type": "integer"}, "cohort_id": {"type": "integer"}, "title": {"type": "string"},
+        "speakers": {"type": "string"}, "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "timezone": {"enum": ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]}, "recording_url": NULLABLE_STR,
+    },
+}
+REGISTER_ROW = {
+    "type": "object",
+    "required": ["enrolment_id", "user_id", "full_name", "province", "plut_unit", "status", "minutes_present"],
+    "properties": {
+        "enrolment_id": {"type": "integer"}, "user_id": {"type": "integer"}, "full_name": {"type": "string"},
+        "province": NULLABLE_STR, "plut_unit": NULLABLE_STR,
+        "status": {"enum": ["present", "late", "excused", "absent", None],
+                   "description": "Hadir, Terlambat, Izin, Tidak hadir; null when nothing is recorded"},
+        "minutes_present": {"type": ["integer", "null"]},
+    },
+}
+
 
 def _page(item_ref: str) -> dict:
     return {"type": "object", "required": ["data", "next_cursor"], "additionalProperties": False,
@@ -99,6 +121,13 @@ def build_document() -> dict:
             "/cohorts": {"get": _op("Cohorts (organisers)", _json("#/components/schemas/CohortPage"), PAGING_PARAMS)},
             "/cohorts/{cohort_id}": {"get": _op("One cohort (organisers)", _json("#/components/schemas/Cohort"),
                                                 [ID_PARAM])},
+            "/cohorts/{cohort_id}/sessions": {"get": _op("Live sessions of a cohort (organisers)",
+                                                         _json("#/components/schemas/SessionList"), [ID_PARAM])},
+            "/sessions/{session_id}/register": {"get": _op(
+                "The register of one session: each participant's status and minutes (organisers)",
+                _json("#/components/schemas/RegisterPage"),
+                [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                 *PAGING_PARAMS])},
             "/cohorts/{cohort_id}/participants": {"get": _op(
                 "Participants with progress, scores, attendance and certificate status (organisers)",
                 _json("#/components/schemas/ParticipantPage"), [ID_PARAM, *PAGING_PARAMS])},
@@ -122,6 +151,15 @@ def build_document() -> dict:
                 "Cohort": COHORT,
                 "CohortPage": _page("#/components/schemas/Cohort"),
                 "Participant": PARTICIPANT,
+                "Session": SESSION,
+                "SessionList": {"type": "object", "required": ["data"], "additionalProperties": False,
+                                "properties": {"data": {"type": "array",
+                                                        "items": {"$ref": "#/components/schemas/Session"}}}},
+                "RegisterRow": REGISTER_ROW,
+                "RegisterPage": {**_page("#/components/schemas/RegisterRow"),
+                                 "required": ["data", "next_cursor", "session"],
+                                 "properties": {**_page("#/components/schemas/RegisterRow")["properties"],
+                                                "session": {"$ref": "#/components/schemas/Session"}}},
                 "ParticipantPage": _page("#/components/schemas/Participant"),
             },
         },

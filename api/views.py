@@ -110,3 +110,39 @@ def participants(cohort_id: int):
         "modules_done": len(done.get(e.id, ())), "modules_total": total, **facts.get(e.id, {}),
     } for e in body["data"]]
     return jsonify(body)
+
+
+def session_json(session) -> dict:
+    return {"id": session.id, "cohort_id": session.cohort_id, "title": session.title, "speakers": session.speakers,
+            "starts_at": session.starts_at.isoformat(), "ends_at": session.ends_at.isoformat(),
+            "timezone": session.timezone, "recording_url": session.recording_url}
+
+
+@bp.route("/cohorts/<int:cohort_id>/sessions")
+@api_roles(ORGANISER, ADMIN)
+def cohort_sessions(cohort_id: int):
+    from attendance.services import cohort_sessions as sessions_of
+
+    item = db.session.get(Cohort, cohort_id) or abort(404)
+    return jsonify({"data": [session_json(s) for s in sessions_of(item.id)]})
+
+
+@bp.route("/sessions/<int:session_id>/register")
+@api_roles(ORGANISER, ADMIN)
+def session_register(session_id: int):
+    from attendance.models import AttendanceRecord, LiveSession
+
+    session = db.session.get(LiveSession, session_id) or abort(404)
+    stmt = select(Enrolment).where(Enrolment.cohort_id == session.cohort_id, Enrolment.status == "active")
+    body = page_of(stmt, Enrolment.id, lambda e: e, db.session)
+    user_ids = [e.user_id for e in body["data"]]
+    records = {r.user_id: r for r in db.session.scalars(select(AttendanceRecord).where(
+        AttendanceRecord.session_id == session.id, AttendanceRecord.user_id.in_(user_ids)))} if user_ids else {}
+    body["session"] = session_json(session)
+    body["data"] = [{
+        "enrolment_id": e.id, "user_id": e.user_id, "full_name": e.user.full_name, "province": e.user.province,
+        "plut_unit": e.user.plut_unit,
+        "status": records[e.user_id].status if e.user_id in records else None,
+        "minutes_present": records[e.user_id].minutes_present if e.user_id in records else None,
+    } for e in body["data"]]
+    return jsonify(body)

@@ -110,6 +110,8 @@ ACCESS: dict[str, object] = {
     "api.cohorts": {"organiser", "admin"},
     "api.cohort": {"organiser", "admin"},
     "api.participants": {"organiser", "admin"},
+    "api.cohort_sessions": {"organiser", "admin"},
+    "api.session_register": {"organiser", "admin"},
     "reports.funnel": {"organiser", "admin"},
     "reports.funnel_export": {"organiser", "admin"},
     "reports.audit": {"organiser", "admin"},

@@ -120,3 +120,42 @@ def test_consultant_record_and_trainer_teaching_pages(client, trainer, consultan
     login(client, trainer)
     page = client.get("/teaching").get_data(as_text=True)
     assert "Angkatan Rekam" in page
+
+
+def test_attendance_and_final_test_steps(trainer, consultant, other_consultant):
+    """Two sessions, rule 80 %: A attends both (met), B attends one and is excused from the other (met: the
+    excused one leaves the denominator), C attends one of two (not met). A passes the quiz, B fails."""
+    from attendance.registers import set_status
+    from quizzes.attempts import start_attempt, submit_attempt
+    from quizzes.models import AttemptAnswer
+    from tests.test_attendance_fixtures import at, make_session
+    from tests.test_quiz_fixtures import display_answer, make_quiz_course
+
+    course, quiz = make_quiz_course(trainer, kind="final", pass_mark=60.0)
+    course.completion = {"attendance_percent": 80}
+    cohort = make_cohort(course)
+    third = make_user("ketiga@example.id")
+    people = [consultant, other_consultant, third]
+    enrolments = [enrol(u, cohort) for u in people]
+    first, second = make_session(cohort, at(2026, 1, 5, 2)), make_session(cohort, at(2026, 1, 6, 2))
+    marks = {consultant: ("present", "late"), other_consultant: ("present", "excused"), third: ("present", "absent")}
+    for user, (one, two) in marks.items():
+        set_status(first, user.id, one, source="manual", actor_id=None, reason="uji")
+        set_status(second, user.id, two, source="manual", actor_id=None, reason="uji")
+    for enrolment, right in ((enrolments[0], True), (enrolments[1], False)):
+        attempt, _ = start_attempt(enrolment, quiz)
+        for uid in attempt.plan["questions"]:
+            db.session.add(AttemptAnswer(attempt_id=attempt.id, question_uid=uid, seq=1,
+                                         answer=_canonical(attempt, uid, display_answer(attempt, uid, right))))
+        db.session.flush()
+        submit_attempt(attempt)
+    db.session.commit()
+    c = counts(funnels.funnel(funnels.Filters(cohort_ids=[cohort.id])))
+    assert c["attendance_met"] == 2
+    assert c["final_passed"] == 1
+
+
+def _canonical(attempt, uid, raw):
+    from quizzes.attempts import question_versions, to_canonical
+
+    return to_canonical(attempt, uid, question_versions(attempt)[uid].data, raw)
