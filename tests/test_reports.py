@@ -159,3 +159,28 @@ def _canonical(attempt, uid, raw):
     from quizzes.attempts import question_versions, to_canonical
 
     return to_canonical(attempt, uid, question_versions(attempt)[uid].data, raw)
+
+
+def test_learning_and_attendance_dashboards(client, organiser, trainer, consultant):
+    from attendance.registers import set_status
+    from tests.test_attendance_fixtures import at, make_session
+
+    cohort = make_cohort(make_course(trainer, modules=1), name="Angkatan Dasbor")
+    enrol(consultant, cohort)
+    session = make_session(cohort, at(2026, 2, 2, 2), title="Sesi Pembukaan")
+    set_status(session, consultant.id, "late", source="manual", actor_id=None, reason="uji")
+    db.session.commit()
+    login(client, organiser)
+    page = client.get(f"/reports/cohort/{cohort.id}/attendance").get_data(as_text=True)
+    assert "Sesi Pembukaan" in page and "<svg" in page and "100.0" in page
+    page = client.get(f"/reports/cohort/{cohort.id}/learning").get_data(as_text=True)
+    assert "Belum ada hasil tes akhir" in page
+    response = client.get(f"/reports/cohort/pick?view=learning&cohort_id={cohort.id}")
+    assert response.headers["Location"].endswith(f"/reports/cohort/{cohort.id}/learning")
+
+
+def test_score_distribution_bands():
+    from reports.insights import score_distribution
+
+    bands = {b["label"]: b["value"] for b in score_distribution([0, 9.9, 10, 55, 99.5, 100])}
+    assert bands["0–9"] == 2 and bands["10–19"] == 1 and bands["50–59"] == 1 and bands["90–100"] == 2
