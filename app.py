@@ -25,6 +25,7 @@ BLUEPRINT_MODULES = (
     "api.views",
     "reports.views",
     "reports.record",
+    "reports.insights",
     "certificates.views",
     "certificates.admin",
     "certificates.public",
