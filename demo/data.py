@@ -73,7 +73,35 @@ def ensure_current_cohort() -> list[str]:
                                      ends_on=today + timedelta(days=6), timezone="Asia/Jakarta",
                                      enrol_code=CURRENT_COHORT_CODE)
     enrolment.enrol(services.get_user_by_email(DEMO_ACCOUNTS[0][0]), cohort, source="organiser")
-    return [f"created current cohort {cohort.name} (code {CURRENT_COHORT_CODE})"]
+    sessions = _current_sessions(cohort)
+    return [f"created current cohort {cohort.name} (code {CURRENT_COHORT_CODE}) with {len(sessions)} live sessions"]
+
+
+def _current_sessions(cohort) -> list:
+    """One session live now (so a visitor can check in at once) and one tomorrow morning."""
+    from datetime import UTC, datetime, time
+    from zoneinfo import ZoneInfo
+
+    from attendance import services as sessions
+
+    organiser = services.get_user_by_email(DEMO_ACCOUNTS[2][0])
+    zone = ZoneInfo("Asia/Jakarta")
+    now = datetime.now(UTC).astimezone(zone)
+    start = (now - timedelta(minutes=30)).replace(second=0, microsecond=0)
+    end = start + timedelta(hours=3)
+    created = []
+    if end.date() == start.date():
+        live = sessions.SessionFields(title="Sesi langsung: verifikasi dan validasi lapangan", day=start.date(),
+                                      start=start.time(), end=end.time(), timezone="Asia/Jakarta",
+                                      speakers="Pendamping PPH senior (demo)",
+                                      meeting_url="https://zoom.us/j/0000000000")
+        created += sessions.create_sessions(cohort, live, organiser)
+    tomorrow = sessions.SessionFields(title="Sesi besok: OSS, SIHALAL dan simulasi pengajuan",
+                                      day=now.date() + timedelta(days=1), start=time(9, 0), end=time(11, 30),
+                                      timezone="Asia/Jakarta", speakers="Narasumber BPJPH (demo)",
+                                      meeting_url="https://zoom.us/j/0000000000")
+    created += sessions.create_sessions(cohort, tomorrow, organiser)
+    return created
 
 
 def ensure_june_2022() -> list[str]:
