@@ -320,8 +320,11 @@ def _write(attempt: Attempt, uid: str, value: object, seq: int, now: datetime) -
                         literal(seq, Integer), literal(now, UTCDateTime())).where(_open_guard(attempt))
         try:
             with db.session.begin_nested():
+                # rowcount of an INSERT is only kept with preserve_rowcount: psycopg reports -1 once the
+                # cursor is closed, which made every first save on PostgreSQL look like a closed attempt
                 result = db.session.execute(insert(AttemptAnswer).from_select(
-                    ["attempt_id", "question_uid", "answer", "seq", "saved_at"], values))
+                    ["attempt_id", "question_uid", "answer", "seq", "saved_at"], values)
+                    .execution_options(preserve_rowcount=True))
         except IntegrityError:  # a concurrent first save of the same question: take the update path
             return _write(attempt, uid, value, seq, now)
         if result.rowcount != 1:

@@ -15,7 +15,7 @@ import zxingcpp
 from PIL import Image, ImageOps
 from pypdf import PdfReader
 
-from certificates import pdf as cert_pdf
+from certificates import pdf_fonts
 from certificates.numbering import display_code, new_verification_code
 from certificates.pdf import format_date, format_date_range, render_certificate_pdf, render_many
 
@@ -136,7 +136,7 @@ def test_decomposed_accents_are_normalised():
 
 
 def test_plain_add_font_path_still_works(monkeypatch):
-    monkeypatch.setattr(cert_pdf, "_font_set", lambda kind: None)
+    monkeypatch.setattr(pdf_fonts, "_font_set", lambda kind: None)
     assert "Siti Nurhaliza Rahmawati" in page_text(render(make_cert()))
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from extensions import db
 from quizzes import attempts, services
+from quizzes.models import AttemptAnswer
 from quizzes.quizfile import parse_quiz_file
 from tests.factories import enrol, make_cohort, make_course
 
@@ -143,3 +146,15 @@ def start_via_client(client, setup: QuizSetup) -> int:
 
 def save_json(client, setup: QuizSetup, attempt_id: int, payload, **kwargs):
     return client.post(quiz_url(setup, f"/attempt/{attempt_id}/save"), json=payload, **kwargs)
+
+
+def stored_answers(attempt) -> dict:
+    """The answers saved for an attempt, by question uid, as the database holds them."""
+    return {row.question_uid: row.answer for row in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+
+
+def answer_all(attempt, now=None, right=True):
+    """Save a right (or wrong) answer to every question of the attempt, in plan order."""
+    for seq, uid in enumerate(attempt.plan["questions"], start=1):
+        attempts.save_answer(attempt, uid, display_answer(attempt, uid, right), seq, now=now)
