@@ -14,7 +14,7 @@ from extensions import db
 from quizzes import attempts, windows
 from quizzes.attempts import AttemptError
 from quizzes.models import OPEN, Attempt, AttemptAnswer
-from tests.conftest import _prepare_schema, build_app
+from tests.conftest import build_app
 from tests.factories import make_user
 from tests.test_quiz_fixtures import (
     answer_all,
@@ -69,7 +69,7 @@ def test_the_database_refuses_a_second_open_attempt_and_start_returns_the_first(
 def test_concurrent_starts_on_a_file_database_give_one_open_attempt(tmp_path):
     app = build_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'race.db'}", SQLALCHEMY_ENGINE_OPTIONS={})
     with app.app_context():
-        _prepare_schema()
+        db.create_all()  # its own file database, whatever TEST_DATABASE_URL the suite runs on
         trainer = make_user("pelatih@example.id", roles=("trainer",))
         consultant = make_user("konsultan@example.id", roles=("consultant",))
         setup = setup_for(trainer, consultant)
