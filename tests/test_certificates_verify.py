@@ -159,7 +159,7 @@ def test_bulk_verify_needs_no_csrf_token(app, cert):
 @pytest.fixture
 def limited(tmp_path):
     """A separate app built with rate limiting on (the limiter keeps no storage when built without)."""
-    from tests.conftest import _prepare_schema, build_app
+    from tests.conftest import _empty_tables, _prepare_schema, build_app
 
     app = build_app(INSTANCE_DIR=str(tmp_path), RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
     app.instance_path = str(tmp_path)
@@ -176,6 +176,7 @@ def limited(tmp_path):
             limiter.reset()
             limiter.enabled = False
             db.session.remove()
+            _empty_tables()
             db.engine.dispose()
 
 
