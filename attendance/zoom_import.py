@@ -109,6 +109,10 @@ def import_report(session: LiveSession, data: bytes, filename: str, actor: User 
         raise ZoomImportError("zoom_too_large", "file", mb=limit_mb)
     zone = report_zone or session.timezone
     text = zoom.decode_report(data)
+    if "\x00" in text:  # not a Zoom export (and PostgreSQL cannot store NUL in text)
+        raise ZoomImportError("zoom_malformed", "file", line=text.count("\n", 0, text.index("\x00")) + 1,
+                              reason=reason_text("not a readable CSV file"))
+    filename = "".join(c for c in (filename or "") if c.isprintable()) or "zoom.csv"
     report = _parse(text, zone, dayfirst)
     found = (report.meeting or {}).get("meeting_id")
     if session.meeting_id and found and found != session.meeting_id:
@@ -118,7 +122,7 @@ def import_report(session: LiveSession, data: bytes, filename: str, actor: User 
     sha = hashlib.sha256(text.encode()).hexdigest()
     existing = db.session.scalar(select(ZoomImport).where(ZoomImport.session_id == session.id,
                                                           ZoomImport.sha256 == sha))
-    row = existing or ZoomImport(session_id=session.id, filename=(filename or "zoom.csv")[-200:], sha256=sha,
+    row = existing or ZoomImport(session_id=session.id, filename=filename[-200:], sha256=sha,
                                  content=text, report_zone=zone, dayfirst=dayfirst, rows=len(report.rows),
                                  uploaded_by_id=actor.id if actor else None)
     if existing is None:

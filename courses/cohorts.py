@@ -34,6 +34,7 @@ FILE_ERRORS = {
     "xlsx_unreadable": _("Berkas XLSX tidak dapat dibaca."),
     "not_text": _("Berkas bukan CSV atau XLSX."),
     "encoding": _("Berkas bukan teks yang dapat dibaca."),
+    "too_large": _("Berkas XLSX terlalu besar setelah dibuka (maksimal 64 MB data)."),
 }
 
 
@@ -56,11 +57,14 @@ def _cohort(cohort_id: int) -> Cohort:
 @bp.route("/cohorts")
 @staff_only
 def index():
-    counts = (select(Enrolment.cohort_id, func.count().label("n")).where(Enrolment.status == "active")
-              .group_by(Enrolment.cohort_id).subquery())
-    stmt = (select(Cohort, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.cohort_id == Cohort.id)
-            .order_by(Cohort.starts_on.desc(), Cohort.id.desc()))
-    page = db.paginate(stmt, per_page=25, max_per_page=100, error_out=False, count=True)
+    # db.paginate yields only the first column of each row, so the counts are fetched for the page's cohorts
+    page = db.paginate(select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc()), per_page=25,
+                       max_per_page=100, error_out=False, count=True)
+    counts = dict(db.session.execute(
+        select(Enrolment.cohort_id, func.count()).where(Enrolment.cohort_id.in_([c.id for c in page.items]),
+                                                        Enrolment.status == "active")
+        .group_by(Enrolment.cohort_id)).all())
+    page.items = [(cohort, counts.get(cohort.id, 0)) for cohort in page.items]
     return render_template("courses/cohort_list.html", page=page)
 
 

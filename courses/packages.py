@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -219,7 +220,12 @@ def files_from_zip(data: bytes) -> dict[str, bytes]:
         name = info.filename.replace("\\", "/")
         if name.startswith("/") or ".." in name.split("/") or name.startswith("__MACOSX/"):
             continue
-        files[name] = archive.read(info)
+        try:
+            files[name] = archive.read(info)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
+            # a forged size (CRC mismatch), an encrypted entry or an unknown compression method
+            raise PackageError([Problem(name, None, "cannot be read: the zip is damaged, encrypted or uses an "
+                                                    "unsupported compression")]) from exc
     return files
 
 
@@ -251,6 +257,10 @@ def install(parsed: ParsedPackage, user: User, change_note: str = "Diimpor dari 
     if course is None:
         course = services.create_course(user, **fields)
     else:
+        # a package names its course by slug: only the course's authors (and admins) may overwrite it (AC-4)
+        if user is not None and not services.can_edit(user, course):
+            raise PackageError([Problem("course.md", 1, f"slug: a course '{course.slug}' already exists and "
+                                                        "you are not one of its authors; choose another slug")])
         fields.pop("slug", None)
         services.update_course(course, **fields)
         services.add_author(course, user)

@@ -14,6 +14,8 @@ HEADER_ALIASES = {
     "plut_unit": {"plut", "plut unit", "unit plut", "plut_unit", "kota", "kota/kabupaten", "unit"},
 }
 MAX_ROWS = 20000
+HEADER_SEARCH_ROWS = 10
+MAX_XLSX_UNPACKED = 64 * 1024 * 1024  # an XLSX is a zip: refuse one that expands beyond this (zip bomb)
 
 
 class ParticipantFileError(ValueError):
@@ -49,7 +51,7 @@ def _rows_from_table(table: list[list[str]]) -> list[ParticipantRow]:
     if not table:
         raise ParticipantFileError("empty")
     header_index = None
-    for index, row in enumerate(table[:10]):
+    for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
         names = [_canonical(str(c or "")) for c in row]
         if "email" in names and "name" in names:
             header_index = index
@@ -90,17 +92,37 @@ def read_participants(data: bytes, filename: str) -> list[ParticipantRow]:
         raise ParticipantFileError("not_text")
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return _rows_from_table(list(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    try:
+        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ParticipantFileError("not_text", detail=str(exc)) from exc
+    return _rows_from_table(table)
 
 
 def _xlsx_table(data: bytes) -> list[list[str]]:
+    import zipfile
+
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ParticipantFileError("xlsx_unreadable", detail="BadZipFile") from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ParticipantFileError("too_large")
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        table = []
+        # read no further than the row limit allows: a sheet may claim (or hold) a million rows
+        for row in sheet.iter_rows(values_only=True):
+            table.append(["" if v is None else str(v) for v in row])
+            if len(table) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise ParticipantFileError("too_many_rows", len(table))
+        workbook.close()
+    except ParticipantFileError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise ParticipantFileError("xlsx_unreadable", detail=exc.__class__.__name__) from exc
-    sheet = workbook.worksheets[0]
-    table = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
     return table
