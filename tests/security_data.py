@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import secrets
 import sqlite3
 import zipfile
 from dataclasses import dataclass, field
@@ -429,7 +430,12 @@ class WorldApp:
         self._build()
 
     def _build(self) -> None:
+        from accounts import audit
+
         self.world = build_world()
+        self.nonce = secrets.token_hex(8)  # PostgreSQL: tells whether another test emptied the shared tables
+        audit.record("test.world", summary=self.nonce)
+        db.session.commit()
         self.clients = {role: sign_in(self.app.test_client(), EMAIL_OF[role]) for role in SIGNED_IN}
         self.clients[ANON] = self.app.test_client()
         db.session.remove()
@@ -446,10 +452,17 @@ class WorldApp:
         if self.snapshot is not None:
             with _Raw() as live:
                 self.snapshot.backup(live)
-        elif self.dirty:
+        elif self.dirty or not self._intact():
             _empty_tables()
             self._build()
         self.dirty = False
+
+    def _intact(self) -> bool:
+        from accounts.models import AuditEvent
+
+        found = db.session.scalar(select(AuditEvent.id).where(AuditEvent.summary == self.nonce))
+        db.session.remove()
+        return found is not None
 
     def changes(self) -> int | None:
         """SQLite's count of rows written on the connection so far (None on PostgreSQL)."""

@@ -54,6 +54,7 @@ def guarded(tmp_path_factory):
 
 @pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r.id} {role}" for r, role in CASES])
 def test_write_without_token_is_refused(guarded, route: Route, role: str):
+    guarded.reset()
     url = guarded.url(route)
     before = guarded.changes()
     response = guarded.request(route, role, url)
@@ -75,6 +76,7 @@ def test_write_without_token_is_refused(guarded, route: Route, role: str):
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
 def test_other_write_methods_are_not_routed(guarded, method):
     """No route takes PUT/PATCH/DELETE; sending them to every POST route changes nothing."""
+    guarded.reset()
     assert not [r for r in WRITE_ROUTES if r.method != "POST"], "a new write method: add it to the CSRF walk"
     before = guarded.changes()
     client = guarded.clients["admin"]
@@ -109,6 +111,7 @@ def test_csrf_walk_size():
 
 
 def test_with_the_token_the_same_writes_succeed(guarded):
+    guarded.reset()
     from accounts.models import User
     from accounts.tokens import ApiToken
 
@@ -130,6 +133,7 @@ def test_with_the_token_the_same_writes_succeed(guarded):
 
 
 def test_autosave_needs_the_header_token(guarded):
+    guarded.reset()
     client = guarded.clients["consultant_a"]
     world = guarded.world
     base = f"/learn/{world.cohort_a}/quiz/{world.quiz_slug}"
@@ -147,6 +151,7 @@ def test_autosave_needs_the_header_token(guarded):
 
 def test_logout_needs_the_token(guarded):
     """Logout CSRF (Moodle CVE-2024-34007): a forged logout leaves the session alive."""
+    guarded.reset()
     client = sign_in(guarded.app.test_client(), EMAIL_OF["trainer_a"])
     assert client.post("/logout").status_code == 400
     assert client.get("/profile").status_code == 200
@@ -179,6 +184,7 @@ def _first_allowed(endpoint: str) -> str:
 
 @pytest.mark.parametrize("route", GET_ROUTES, ids=[r.id for r in GET_ROUTES])
 def test_get_does_not_write(guarded, route):
+    guarded.reset()
     role = _first_allowed(route.endpoint)
     before = guarded.changes()
     response = guarded.request(route, role)

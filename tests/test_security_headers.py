@@ -97,6 +97,7 @@ def check_headers(response, personal: bool) -> list[str]:
 
 @pytest.mark.parametrize(("route", "role"), CASES, ids=[f"{r.rule} {role}" for r, role in CASES])
 def test_headers_and_markup(site, route, role):
+    site.reset()
     url = site.url(route)
     response = site.request(route, role, url)
     what = f"GET {url} as {role} ({response.status_code})"
@@ -112,6 +113,7 @@ def test_walk_size():
 
 
 def test_error_pages_and_api_errors_carry_the_headers(site):
+    site.reset()
     for client, path in ((site.clients[ANON], "/tidak-ada"), (site.clients["consultant_b"], "/api/v1/tidak-ada"),
                          (site.clients["consultant_b"], "/admin/users")):
         response = client.get(path)
@@ -150,6 +152,7 @@ def _same_site(location: str) -> bool:
 def test_redirect_parameters_stay_on_site(site, evil):
     from tests.security_data import EMAIL_OF, PASSWORD
 
+    site.reset()
     world = site.world
     checks = []
     anon = site.app.test_client()

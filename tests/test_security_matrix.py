@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app import create_app
 from extensions import db
+from tests.conftest import USING_POSTGRES, _empty_tables
 from tests.security_data import (
     ANON,
     EMAIL_OF,
@@ -200,6 +201,8 @@ def test_matrix_size_is_reported():
 
 @pytest.fixture
 def world(app):
+    if USING_POSTGRES:  # the module's shared world lives in the same tables
+        _empty_tables()
     return build_world()
 
 
