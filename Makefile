@@ -61,8 +61,28 @@ test: setup-dev chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+## make bench: load and scale benchmarks against a bare Flask baseline (not part of make test; ~15 min,
+## BENCH_QUICK=1 for a 2-3 minute smoke run); writes bench/RESULTS.md and bench/out/
 bench: setup-dev
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian wrk for the benchmarks"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true; \
+	  else echo "wrk is missing ('sudo apt-get install wrk'): using the slower Python load generator"; fi; }
 	$(BIN)/python -m bench.run
+
+.PHONY: cluster-test
+## make cluster-test: two PostgreSQL-backed instances behind Debian's nginx (loopback) with Redis limits:
+## shared sessions, logout, rate limit, attempts across instances, kill -9 failover, 1 vs 2 instances
+cluster-test: setup-dev
+	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian nginx-light and wrk for the cluster test"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null; }; \
+	  else echo "nginx or wrk is missing: run 'sudo apt-get install nginx-light wrk'"; exit 1; fi; }
+	$(BIN)/python -m bench.cluster_test
 
 clean:
 	rm -rf $(VENV) .ruff_cache test-artifacts
