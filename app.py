@@ -121,6 +121,18 @@ def register_security(app: Flask) -> None:
     """Security headers with a CSP that needs no inline script."""
     https = app.config["PREFERRED_URL_SCHEME"] == "https"
 
+    @app.before_request
+    def _refuse_nul_bytes():
+        """NUL bytes never belong in text, and PostgreSQL cannot store them: refuse such input with 400."""
+        from flask import abort
+
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            if any("\x00" in value for value in request.form.values()):
+                abort(400)
+        if any("\x00" in value for value in request.args.values()):
+            abort(400)
+
     @app.after_request
     def _headers(response):
         headers = response.headers

@@ -131,3 +131,11 @@ def test_404_page_is_friendly_and_json_under_api(client):
     api = client.get("/api/v1/tidak-ada")
     assert api.status_code in (401, 404)
     assert "error" in api.get_json()
+
+
+def test_nul_bytes_in_form_input_are_refused(client, consultant):
+    login(client, consultant)
+    response = client.post("/profile", data={"full_name": "Sari\x00", "province": "Bali", "plut_unit": "PLUT",
+                                             "consultant_field": "it", "locale": "id"})
+    assert response.status_code == 400
+    assert client.get("/learn?q=a%00b").status_code == 400

@@ -37,7 +37,7 @@ def _demo_files() -> dict[str, bytes]:
     """The shipped curriculum cut down to two modules and short tests, so that a journey imports it in seconds.
 
     The wording is the real one; only the number of modules, questions and the certificate rule shrink:
-    both modules, the final test (5 questions drawn from the bank, pass mark 70) and 80% attendance.
+    both modules, the final test (3 questions drawn from the bank, pass mark 70) and 80% attendance.
     """
     load = functools.partial(yaml.load, Loader=yaml.CSafeLoader)
     course = (CONTENT / "course.md").read_text(encoding="utf-8")
@@ -47,13 +47,13 @@ def _demo_files() -> dict[str, bytes]:
         files[name] = (CONTENT / name).read_bytes()
     quizzes = CONTENT / "quizzes"
     pretest = load((quizzes / "pretest.yml").read_text(encoding="utf-8"))
-    pretest["questions"] = pretest["questions"][:3]
+    pretest["questions"] = pretest["questions"][:2]
     module = load((quizzes / "01-ekosistem.yml").read_text(encoding="utf-8"))
     module["questions"] = [q for q in module["questions"] if q["type"] in ("single", "truefalse")][:3]
     bank = load((quizzes / "bank-final.yml").read_text(encoding="utf-8"))
-    bank["questions"] = [q for q in bank["questions"] if "id" in q and "final" in q.get("tags", [])][:6]
+    bank["questions"] = [q for q in bank["questions"] if "id" in q and "final" in q.get("tags", [])][:4]
     final = load((quizzes / "final.yml").read_text(encoding="utf-8"))
-    final["draw"]["count"] = 5
+    final["draw"]["count"] = 3
     for name, data in (("pretest", pretest), ("01-ekosistem", module), ("bank-final", bank), ("final", final)):
         files[f"quizzes/{name}.yml"] = _dump(data)
     return files
