@@ -48,6 +48,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_security(app)
     register_templates(app)
     register_cli(app)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # behind nginx: take the client address and scheme from the trusted proxy's headers
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

@@ -16,6 +16,9 @@ MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS, MAIL_FROM
 PASSWORD_RESET_HOURS    lifetime of a password-reset link (default 2).
 SESSION_DAYS            lifetime of a server-side login session and remember cookie (default 14).
 PREFERRED_URL_SCHEME    http or https; https also sets Secure cookies and HSTS.
+PROXY_FIX               number of trusted reverse proxies in front of the app (0 = none; 1 behind nginx):
+                        client address and scheme then come from X-Forwarded-For/-Proto, so rate limits are
+                        per real client.
 UPLOAD_MAX_MB           maximum size of an uploaded file (default 10).
 BASE_URL                public address used in mails, QR codes and credentials (default http://127.0.0.1:5000).
 DEMO_ENABLED            allow the demo accounts to sign in (never in production).
@@ -90,6 +93,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: quiz pages stay open for long
     PER_PAGE = 25
+    PROXY_FIX = 0
     CERT_NUMBER_PATTERN = "BH/{year}/{month:02d}/{seq:04d}"
     ISSUER_NAME = "Bimtek Halal PLUT KUMKM"
     ISSUER_KEY_PATH: str | None = None
@@ -112,6 +116,7 @@ class Config:
     ENV_INT_KEYS = (
         "MAIL_PORT", "PASSWORD_RESET_HOURS", "SESSION_DAYS", "UPLOAD_MAX_MB",
         "ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM", "CHECKIN_INTERVAL_S", "LATE_AFTER_MIN",
+        "PROXY_FIX",
     )
     ENV_BOOL_KEYS = ("MAIL_USE_TLS", "DEMO_ENABLED", "RATELIMIT_ENABLED")
 

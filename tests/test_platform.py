@@ -139,3 +139,23 @@ def test_nul_bytes_in_form_input_are_refused(client, consultant):
                                              "consultant_field": "it", "locale": "id"})
     assert response.status_code == 400
     assert client.get("/learn?q=a%00b").status_code == 400
+
+
+def test_proxy_fix_takes_the_client_address_from_the_proxy():
+    from flask import request
+
+    from tests.conftest import build_app
+
+    app = build_app(PROXY_FIX=1)
+    seen = {}
+
+    @app.get("/_probe")
+    def _probe():
+        seen["addr"] = request.remote_addr
+        return "ok"
+
+    app.view_functions["_probe"].is_public = True
+    with app.app_context():
+        app.test_client().get("/_probe", headers={"X-Forwarded-For": "203.0.113.9"},
+                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen["addr"] == "203.0.113.9"

@@ -120,11 +120,6 @@ def _user(email: str):
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def user_id(app, email: str) -> int:
-    with app.app_context():
-        return _user(email).id
-
-
 def open_cohort(app, course_id: int, name: str = "Angkatan Mataram 2026") -> tuple[int, str]:
     """A cohort of the course starting today, enrolment by code, automatic certificates: (id, code)."""
     from courses.models import Course
@@ -182,11 +177,6 @@ def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url("**/dashboard")
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Keluar").click()
-    page.wait_for_load_state()
 
 
 def fits(page) -> bool:
@@ -300,7 +290,8 @@ def answer(fieldset, value) -> None:
 def answer_page(page, answers: dict) -> list[str]:
     """Answer every question shown on the current attempt page and wait for each saved receipt; returns their ids.
 
-    Waiting matters: quiz.js drops a submit pressed while a background save is still in flight (see report).
+    Waiting matters: quiz.js ignores "Kirim jawaban" / "Simpan & lanjut" pressed while a background save is
+    still on its way (its submit handler finds the queue busy and never submits), so a person would press twice.
     """
     shown = []
     for fieldset in page.locator("fieldset[data-question]").all():
