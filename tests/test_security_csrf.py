@@ -190,6 +190,14 @@ def test_get_does_not_write(guarded, route):
     response = guarded.request(route, role)
     assert response.status_code < 500, (route.rule, role, response.status_code)
     wrote = guarded.wrote(before)
+    if wrote and route.endpoint not in GET_WRITES:
+        # on PostgreSQL the world is compared with a fingerprint taken when it was built; rebuild it and ask
+        # again, so a write left by an earlier step cannot be blamed on this GET
+        guarded.dirty = True
+        guarded.reset()
+        before = guarded.changes()
+        response = guarded.request(route, role)
+        wrote = guarded.wrote(before)
     if wrote:
         guarded.dirty = True
         guarded.reset()
