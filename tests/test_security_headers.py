@@ -169,6 +169,8 @@ def test_redirect_parameters_stay_on_site(site, evil):
         f"/organiser/attendance/sessions/{world.session_a}/register",
         data={"back": evil, "status": "present", "reason": "uji", "user_id": str(world.users["consultant_a"])})))
     for label, response in checks:
+        if "\x00" in evil and response.status_code == 400:
+            continue  # NUL bytes are refused before any view runs: nothing to redirect
         assert response.status_code in (302, 303), (label, response.status_code)
         location = response.headers["Location"]
         assert _same_site(location), f"{label}: {evil!r} redirected to {location!r}"
