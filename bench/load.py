@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import BENCH, LOOPBACK, OUT, Login, login, request, update_cookies
+from bench.client import Login, login, request, update_cookies
+from bench.common import BENCH, LOOPBACK, OUT
 
 WRK_SCRIPT = BENCH / "wrk_rotate.lua"
 _seq_lock = threading.Lock()
