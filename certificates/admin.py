@@ -14,7 +14,7 @@ from accounts.guards import guard_blueprint
 from accounts.models import AuditEvent
 from accounts.roles import ADMIN, ORGANISER
 from certificates import documents, issuing, services
-from certificates.forms import CertificateSearchForm, EligibilityFilterForm, ReasonForm
+from certificates.forms import CertificateSearchForm, EligibilityFilterForm, ReissueForm, RevokeForm
 from certificates.models import Certificate
 from certificates.views import credential_response, page_arg, pdf_response
 from courses.models import Cohort, Enrolment
@@ -159,14 +159,14 @@ def detail(cert_id: int):
                                 .order_by(AuditEvent.created_at, AuditEvent.id)).all()
     return render_template("certificates/admin_detail.html", cert=cert, events=events,
                            record=services.public_record(cert), replacement=services.replacement_of(cert),
-                           revoke_form=ReasonForm(prefix="revoke"), reissue_form=ReasonForm(prefix="reissue"),
+                           revoke_form=RevokeForm(prefix="revoke"), reissue_form=ReissueForm(prefix="reissue"),
                            verify_url=documents.verify_url(cert))
 
 
 @bp.route("/<int:cert_id>/revoke", methods=["POST"])
 def revoke(cert_id: int):
     cert = _certificate(cert_id)
-    form = ReasonForm(prefix="revoke")
+    form = RevokeForm(prefix="revoke")
     if not form.validate_on_submit():
         flash(message_for(services.CertificateError("cert_reason_required")), "error")
         return redirect(url_for("certificates_admin.detail", cert_id=cert.id))
@@ -183,7 +183,7 @@ def revoke(cert_id: int):
 @bp.route("/<int:cert_id>/reissue", methods=["POST"])
 def reissue(cert_id: int):
     cert = _certificate(cert_id)
-    form = ReasonForm(prefix="reissue")
+    form = ReissueForm(prefix="reissue")
     if not form.validate_on_submit():
         flash(message_for(services.CertificateError("cert_reason_required")), "error")
         return redirect(url_for("certificates_admin.detail", cert_id=cert.id))

@@ -55,9 +55,19 @@ class RegistryFilterForm(FlaskForm):
     q = StringField(_l("Nama"), validators=[Optional(), Length(max=100)])
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(_l("Alasan"), validators=[DataRequired(REQUIRED), Length(max=500)],
-                           description=_l("Dicatat di log audit; tidak ditampilkan di halaman verifikasi."))
+REASON_HINT = _l("Dicatat di log audit; tidak ditampilkan di halaman verifikasi.")
+
+
+class RevokeForm(FlaskForm):
+    """Revoke a certificate (the detail page also holds the re-issue form: each reason has its own label)."""
+
+    reason = TextAreaField(_l("Alasan pencabutan"), validators=[DataRequired(REQUIRED), Length(max=500)],
+                           description=REASON_HINT)
+
+
+class ReissueForm(FlaskForm):
+    reason = TextAreaField(_l("Alasan penerbitan ulang"), validators=[DataRequired(REQUIRED), Length(max=500)],
+                           description=REASON_HINT)
 
 
 class RegistryForm(FlaskForm):

@@ -6,7 +6,7 @@ The course page, the dashboard and the organiser's lists all read `what_remains(
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -31,6 +31,15 @@ Provider = Callable[[object], list[Requirement]]
 def register_provider(app: Flask, provider: Provider) -> None:
     """Add a requirement provider to the app (called from a package's init_app)."""
     app.extensions.setdefault("requirement_providers", []).append(provider)
+
+
+def completion_rule(cohort) -> dict:
+    """The certificate rule that applies to a cohort, as a plain dict: the course's rule with the cohort's override
+    on top, key by key; a key the override sets to None is dropped (nothing required). Empty: the course has no
+    rule. Providers read it so "what remains" lists what the rule requires (certificates.rules validates it)."""
+    course_rule = cohort.course.completion if isinstance(cohort.course.completion, Mapping) else {}
+    override = cohort.completion_override if isinstance(cohort.completion_override, Mapping) else {}
+    return {key: value for key, value in {**course_rule, **override}.items() if value is not None}
 
 
 def what_remains(enrolment) -> list[Requirement]:

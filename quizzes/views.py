@@ -3,6 +3,9 @@ this capability offers the rest of the app (requirements, package files, links, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask import Blueprint, render_template, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -13,7 +16,7 @@ from accounts.guards import roles_required
 from accounts.roles import ADMIN, ORGANISER, TRAINER
 from courses.models import Course, Enrolment, ModuleVersion
 from courses.progress import version_modules
-from courses.requirements import Requirement, register_provider
+from courses.requirements import Requirement, completion_rule, register_provider
 from courses.services import can_edit
 from extensions import db
 from quizzes import views_author, views_take
@@ -67,28 +70,69 @@ def _score_visible(quiz: Quiz) -> bool:
     return quiz.review_when == "immediately" and "score" in (quiz.review_show or [])
 
 
+def _percent_ge(percent: float | None, minimum: float) -> bool:
+    """As certificates.rules.percent_ge: both sides rounded half up to 2 decimals, then ``>=``."""
+    if percent is None:
+        return False
+
+    def cents(value: float) -> Decimal:
+        return Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    return cents(percent) >= cents(minimum)
+
+
+def _rule_quizzes(rule: dict, quizzes: list[Quiz]) -> list[tuple[Quiz, float | None]]:
+    """(quiz, minimum percent) for each quiz the completion rule requires; minimum None: the quiz's own pass flag
+    (a post-test without ``posttest_min_percent``). Mirrors certificates.rules.evaluate and the evidence adapter."""
+    by_slug = {q.slug: q for q in quizzes}
+    required: dict[str, tuple[Quiz, float | None]] = {}
+    minimums = rule.get("quizzes")
+    if isinstance(minimums, Mapping):
+        for slug, minimum in minimums.items():
+            if slug in by_slug and isinstance(minimum, int | float) and not isinstance(minimum, bool):
+                required[slug] = (by_slug[slug], float(minimum))
+    if rule.get("posttest_required") is True:
+        post = [q for q in quizzes if q.kind == "posttest"] or [q for q in quizzes if q.kind == "final"]
+        minimum = rule.get("posttest_min_percent")
+        minimum = float(minimum) if isinstance(minimum, int | float) and not isinstance(minimum, bool) else None
+        for quiz in post:
+            required.setdefault(quiz.slug, (quiz, minimum))
+    return list(required.values())
+
+
 def quiz_requirements(enrolment: Enrolment) -> list[Requirement]:
-    """Quizzes still to pass: module quizzes of the cohort's version, the final test, the post-test taken."""
+    """Quizzes still to pass. With a completion rule (the course's, overridden per cohort): exactly the quizzes the
+    rule requires, at the rule's minimum. Without one: module quizzes of the cohort's version, the final test and
+    the post-test taken."""
     cohort = enrolment.cohort
     quizzes = course_quizzes(cohort.course)
     if not quizzes:
         return []
-    module_ids = {m.module_id for m in version_modules(cohort.course_version_id)}
-    relevant = [q for q in quizzes if (q.kind == "module" and q.module_id in module_ids)
-                or q.kind in ("final", "posttest")]
-    results = results_for_enrolment(enrolment, relevant)
+    rule = completion_rule(cohort)
+    if rule:
+        relevant = _rule_quizzes(rule, quizzes)
+    else:
+        module_ids = {m.module_id for m in version_modules(cohort.course_version_id)}
+        relevant = [(q, None) for q in quizzes if (q.kind == "module" and q.module_id in module_ids)
+                    or q.kind in ("final", "posttest")]
+    results = results_for_enrolment(enrolment, [q for q, _minimum in relevant])
     order = {"module": 20, "posttest": 30, "final": 40}
     items = []
-    for quiz in relevant:
+    for quiz, minimum in relevant:
         result = results[quiz.slug]
-        if quiz.kind == "posttest":
+        mark = minimum if minimum is not None else quiz.pass_mark
+        if rule and minimum is not None:
+            met = _percent_ge(result.percent, minimum)
+        elif rule:
+            met = result.passed is True
+        elif quiz.kind == "posttest":
             met = result.attempts > 0
-            label = _("Mengerjakan %(title)s", title=quiz.title)
         else:
             met = bool(result.passed)
-            label = (_("Lulus %(title)s (nilai minimal %(mark)s%%)", title=quiz.title,
-                       mark=format_decimal(quiz.pass_mark)) if quiz.pass_mark is not None
-                     else _("Mengerjakan %(title)s", title=quiz.title))
+        if mark is not None and (rule or quiz.kind != "posttest"):
+            label = _("Lulus %(title)s (nilai minimal %(mark)s%%)", title=quiz.title, mark=format_decimal(mark))
+        else:
+            label = _("Mengerjakan %(title)s", title=quiz.title)
         detail = ""
         if not met:
             if not result.attempts:
@@ -101,7 +145,7 @@ def quiz_requirements(enrolment: Enrolment) -> list[Requirement]:
             kind="quiz", label=label, met=met, detail=detail, done=1 if met else 0, total=1,
             url=url_for("quizzes.take.overview", cohort_id=enrolment.cohort_id, quiz_slug=quiz.slug),
             evidence={"quiz": quiz.slug, "kind": quiz.kind, "percent": result.percent, "passed": result.passed,
-                      "attempts": result.attempts, "attempt_ids": result.attempt_ids},
+                      "attempts": result.attempts, "attempt_ids": result.attempt_ids, "minimum": mark},
             order=order[quiz.kind],
         ))
     return items

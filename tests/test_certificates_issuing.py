@@ -411,6 +411,35 @@ def test_revoke_and_reissue_are_audited_and_linked(app, organiser):
     assert "sudah dicabut" in again.get_data(as_text=True)
 
 
+def _field_labels(html: str) -> dict[str, str]:
+    """id -> label text of every visible form field on a page (each field must have exactly one label)."""
+    ids = re.findall(r'<(?:input|textarea|select)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html)
+    labels = re.findall(r'<label\b[^>]*\bfor="([^"]+)"[^>]*>(.*?)</label>', html, re.S)
+    by_field: dict[str, list[str]] = {}
+    for target, text in labels:
+        by_field.setdefault(target, []).append(re.sub(r"<[^>]+>|\s+", " ", text).strip())
+    assert all(len(by_field.get(i, [])) == 1 for i in ids), (ids, by_field)
+    return {i: by_field[i][0] for i in ids}
+
+
+def test_certificate_detail_page_labels_each_reason_field_distinctly(app, organiser):
+    _, cohort = setup_course()
+    _, enrolment = learner(cohort)
+    cert = issuing.issue(enrolment)
+    db.session.commit()
+    staff = app.test_client()
+    login(staff, organiser)
+
+    labels = _field_labels(staff.get(f"/organiser/certificates/{cert.id}").get_data(as_text=True))
+    assert labels == {"revoke-reason": "Alasan pencabutan", "reissue-reason": "Alasan penerbitan ulang"}
+    assert len(set(labels.values())) == len(labels)
+
+    organiser.locale = "en"
+    db.session.commit()
+    labels = _field_labels(staff.get(f"/organiser/certificates/{cert.id}").get_data(as_text=True))
+    assert labels == {"revoke-reason": "Reason for revocation", "reissue-reason": "Reason for reissue"}
+
+
 def test_validity_months_gives_an_expiry(app):
     _, cohort = setup_course(certificate={"validity_months": 12})
     _, enrolment = learner(cohort)

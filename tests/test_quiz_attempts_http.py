@@ -14,6 +14,7 @@ from quizzes import attempts, results, windows
 from quizzes.models import Attempt, AttemptAnswer
 from tests.factories import enrol
 from tests.test_quiz_fixtures import (
+    QUIZ_YAML,
     SECRETS,
     answer_all,
     display_answer,
@@ -221,6 +222,45 @@ def test_requirement_panel_lists_quizzes_to_pass(app, qs):
         remains = [r for r in what_remains(qs.enrolment) if r.kind == "quiz"]
     assert len(remains) == 1 and not remains[0].met and "Belum dikerjakan" in remains[0].detail
     assert remains[0].url.endswith(f"/learn/{qs.cohort.id}/quiz/kuis-1")
+
+
+FINAL_YAML = """\
+slug: ujian-akhir
+title: Ujian Akhir
+kind: final
+pass_mark: 60
+questions:
+  - {id: f1, type: truefalse, text: "Soal ujian akhir.", answer: true, explanation: e, source: s}
+"""
+
+
+def test_what_remains_lists_only_the_quizzes_the_completion_rule_requires(app, trainer, consultant):
+    setup = setup_for(trainer, consultant, [QUIZ_YAML, FINAL_YAML])
+    setup.course.completion = {"modules": "all", "quizzes": {"ujian-akhir": 70}}
+    db.session.commit()
+
+    def quiz_lines():
+        with app.test_request_context():
+            remains = what_remains(setup.enrolment)
+        return remains, {r.evidence["quiz"]: r for r in remains if r.kind == "quiz"}
+
+    remains, lines = quiz_lines()
+    assert list(lines) == ["ujian-akhir"]  # the module quiz is not a requirement of this rule
+    assert not lines["ujian-akhir"].met and "70%" in lines["ujian-akhir"].label  # the rule's minimum
+    missing = [r.label + " " + r.detail for r in remains if not r.met]
+    assert not any("Kuis Modul 1" in text for text in missing), missing
+    [certificate] = [r for r in remains if r.kind == "certificate"]
+    assert certificate.total == 2 and "Kuis Modul 1" not in certificate.detail  # modules + final test
+
+    setup.cohort.completion_override = {"quizzes": {"kuis-1": 80}}  # this cohort: the module quiz instead
+    db.session.commit()
+    _remains, lines = quiz_lines()
+    assert list(lines) == ["kuis-1"] and "80%" in lines["kuis-1"].label
+
+    setup.cohort.completion_override = {"quizzes": None, "posttest_required": True}  # the final test as post-test
+    db.session.commit()
+    _remains, lines = quiz_lines()
+    assert list(lines) == ["ujian-akhir"] and "60%" in lines["ujian-akhir"].label
 
 
 def test_results_for_other_capabilities(qs, other_consultant):

@@ -23,7 +23,7 @@
   var statusEl = document.querySelector("[data-save-status]");
   var queueKey = "bimtek-quiz-queue-" + attemptId;
   var seqKey = "bimtek-quiz-seq-" + attemptId;
-  var flushing = false;
+  var running = null;  /* the flush in progress (a promise), so a caller can wait for it instead of giving up */
   var closed = false;
   var retryTimer = null;
   var allowSubmit = false;
@@ -203,9 +203,14 @@
     });
   }
 
-  /* Send the queue front to back, one request at a time, so saves reach the server in the order given. */
+  /* Send the queue front to back, one request at a time, so saves reach the server in the order given.
+   * Resolves true once the queue is empty. While a flush runs, a new call waits for it and then sends what is
+   * left (answers queued meanwhile), so a caller such as the submit button is never told "not done" early. */
   function flush() {
-    if (flushing || closed) {
+    if (running) {
+      return running.then(function (done) { return done ? flush() : false; });
+    }
+    if (closed) {
       return Promise.resolve(!queue.length);
     }
     if (!queue.length) {
@@ -215,10 +220,20 @@
       setStatus(texts.offline, "offline");
       return Promise.resolve(false);
     }
-    flushing = true;
+    var finish = function (done) {
+      running = null;
+      return done;
+    };
+    running = sendQueue().then(finish, function () { return finish(false); });
+    return running;
+  }
+
+  function sendQueue() {
+    if (closed || !queue.length) {
+      return Promise.resolve(!queue.length);
+    }
     var item = queue[0];
     return send(item).then(function (result) {
-      flushing = false;
       var fs = fieldsetFor(item.question);
       var message = result.body && result.body.error ? result.body.error.message : "";
       if (result.status === 200 && result.body && result.body.ok) {
@@ -230,7 +245,7 @@
           setReceipt(fs, texts.saved + " " + clock(), "saved");
         }
         if (queue.length) {
-          return flush();
+          return sendQueue();
         }
         setStatus(texts.all_saved + " " + clock(), "saved");
         return true;
@@ -243,7 +258,7 @@
         queue.shift();
         persist();
         setReceipt(fs, message || texts.retry, "error");
-        return flush();
+        return sendQueue();
       }
       if (result.status === 400 || result.status === 401 || result.status === 403 || (result.status === 200)) {
         setStatus(texts.session, "error");  /* CSRF or sign-in lost: keep the queue for after a reload */
@@ -253,7 +268,6 @@
       scheduleRetry();
       return false;
     }, function () {
-      flushing = false;
       setStatus(navigator.onLine === false ? texts.offline : texts.retry, "offline");
       scheduleRetry();
       return false;
@@ -314,24 +328,32 @@
     }
   }
 
-  /* A plain post still works, but first send what is queued; offline, keep the answers and say so. */
+  /* A plain post still works, but first send what is queued (waiting for a save already on its way); offline,
+   * keep the answers and say so. A press while waiting only changes which button is honoured: one post. */
+  var waitingSubmit = false;
+  var pendingSubmitter = null;
   form.addEventListener("submit", function (event) {
     if (allowSubmit || closed) {
       return;
     }
-    var submitter = event.submitter || null;
     fieldsets().forEach(function (fs) { enqueue(fs); });
-    if (!queue.length) {
+    if (!queue.length && !waitingSubmit) {
       return;
     }
     event.preventDefault();
+    pendingSubmitter = event.submitter || null;
+    if (waitingSubmit) {
+      return;
+    }
     if (navigator.onLine === false) {
       setStatus(texts.offline_submit, "offline");
       return;
     }
+    waitingSubmit = true;
     flush().then(function (done) {
+      waitingSubmit = false;
       if (done || closed) {
-        submitWith(submitter);
+        submitWith(pendingSubmitter);
       }
     });
   });

@@ -330,7 +330,7 @@ def test_organiser_runs_a_cohort_from_import_to_certificates_and_the_funnel(serv
     snap(page, "organiser-certificates")
     page.get_by_role("row", name=re.compile("Maria Rumbiak")).get_by_role("link", name=re.compile(r"^BH")).click()
     revoke = page.locator("section", has=page.get_by_role("heading", name="Cabut sertifikat"))
-    revoke.get_by_label("Alasan").fill("Kehadiran dari perangkat orang lain")
+    revoke.get_by_label("Alasan pencabutan").fill("Kehadiran dari perangkat orang lain")
     page.get_by_role("button", name="Cabut").click()
     expect(page.get_by_text("dicabut.").first).to_be_visible()
 

@@ -79,3 +79,66 @@ def test_offline_answers_are_queued_replayed_and_graded(live, page):
         assert attempt.state == "submitted" and attempt.percent == 60.0
         assert {uid for uid, r in attempt.results.items() if r["correct"]} == {"q-single", "q-tf", "q-num"}
         db.session.remove()
+
+
+def _sign_in_and_start(base, app, page):
+    with app.app_context():
+        trainer = make_user("pelatih@example.id", roles=("trainer",))
+        consultant = make_user("sari@example.id", roles=("consultant",), full_name="Sari Konsultan")
+        setup = setup_for(trainer, consultant)
+        quiz_url = f"{base}/learn/{setup.cohort.id}/quiz/{setup.quiz.slug}"
+        db.session.remove()
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill("sari@example.id")
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url("**/dashboard")
+    page.goto(quiz_url)
+    page.get_by_role("button", name="Mulai mengerjakan").click()
+    page.wait_for_url("**/attempt/*")
+
+
+@pytest.mark.parametrize("button", ["Kirim jawaban", "Simpan & lanjut"])
+def test_a_press_while_a_save_is_in_flight_waits_for_it_then_goes_on(live, page, button):
+    """The save of the last answer is still on its way when the consultant presses a form button: the press is
+    honoured once the save is answered (not silently dropped), the answer is kept, and the form posts once."""
+    base, app = live
+    _sign_in_and_start(base, app, page)
+    attempt_url = page.url
+
+    held, slow = [], [True]  # the autosave request is let through only when the test says so (a slow network)
+    page.route("**/save", lambda route: held.append(route) if slow[0] else route.continue_())
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and not r.url.endswith("/save") else None)
+
+    single = page.locator('fieldset[data-question="q-single"]')
+    single.get_by_label("BPJPH").check()
+    expect(single.locator("[data-receipt]")).to_have_text("Menyimpan…")
+    for _ in range(50):  # let Playwright hand the intercepted request to the handler
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1
+
+    page.get_by_role("button", name=button).click()
+    page.wait_for_timeout(400)  # the save is still pending: the press waits for it
+    assert page.url == attempt_url and posts == []
+
+    slow[0] = False
+    held.pop().continue_()
+    if button == "Kirim jawaban":
+        page.wait_for_url("**/result", timeout=10000)
+        expect(page.locator("main")).to_contain_text("Jawaban Anda sudah dikirim dan dinilai")
+    else:
+        expect(page.locator("main")).to_contain_text("Jawaban tersimpan.", timeout=10000)
+        expect(single.get_by_label("BPJPH")).to_be_checked()
+    assert len(posts) == 1, posts  # one form post: nothing double-submitted
+    assert not page.errors_seen, page.errors_seen
+    with app.app_context():
+        attempt = db.session.scalar(select(Attempt))
+        answer = db.session.scalar(select(AttemptAnswer).filter_by(question_uid="q-single"))
+        assert answer is not None and answer.answer == "b"
+        assert attempt.state == ("submitted" if button == "Kirim jawaban" else "open")
+        if button == "Kirim jawaban":
+            assert attempt.results["q-single"]["correct"]
+        db.session.remove()
