@@ -156,7 +156,8 @@ def register_security(app: Flask) -> None:
         if https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         user = g.get("_login_user")  # never load the user here: the database may be the thing that failed
-        if user is not None and user.is_authenticated:
+        # is_anonymous is a class attribute: it needs no row, where is_authenticated would reload the user
+        if user is not None and not user.is_anonymous:
             # SESS-8: personal responses never land in a shared cache; send_file's default "no-cache" allows that
             cache = headers.get("Cache-Control", "")
             if "no-store" not in cache and "private" not in cache:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from accounts.models import User, UserSession, utcnow
 from extensions import db
@@ -43,9 +44,12 @@ def load_user_session(token: str) -> User | None:
     """Flask-Login loader: the user of a live, unrevoked session, or None."""
     if not token or len(token) > 100:
         return None
-    record = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == token_digest(token))
-    )
+    # one query: the session, its user and the user's roles (every signed-in request runs this)
+    record = db.session.scalars(
+        select(UserSession)
+        .where(UserSession.token_hash == token_digest(token))
+        .options(joinedload(UserSession.user).joinedload(User.role_rows))
+    ).unique().first()
     now = utcnow()
     if record is None or record.revoked_at is not None or record.expires_at <= now:
         return None

@@ -59,7 +59,7 @@ def evidence_for_many(cohort: Cohort, enrolments: Sequence[Enrolment]) -> dict[i
         quiz_results = {only.user_id: quiz_attempts.results_for_enrolment(only, quizzes)}
         attendance = {only.user_id: registers.attendance_evidence(only)}
     else:
-        quiz_results = quiz_attempts.cohort_results(cohort, quizzes) if quizzes else {}
+        quiz_results = quiz_attempts.cohort_results(cohort, quizzes, ids) if quizzes else {}
         attendance = registers.cohort_attendance_evidence(cohort, [e.user_id for e in enrolments])
 
     out: dict[int, Evidence] = {}

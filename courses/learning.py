@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from accounts.domain import DomainError, apply_to_form
 from accounts.forms import EmptyForm
@@ -60,9 +61,12 @@ def course_card(enrolment: Enrolment) -> dict:
 
 
 def _my_enrolment(cohort_id: int) -> Enrolment:
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort_id,
-                                                          Enrolment.user_id == current_user.id,
-                                                          Enrolment.status == "active"))
+    # one query: the enrolment with its cohort, course and published version (every learning page needs them)
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort_id, Enrolment.user_id == current_user.id, Enrolment.status == "active")
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course),
+                 joinedload(Enrolment.cohort).joinedload(Cohort.course_version)))
     if enrolment is None:
         abort(404)
     return enrolment

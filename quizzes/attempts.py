@@ -32,7 +32,7 @@ from quizzes.grading import (
     parse_truefalse,
     shuffle_plan,
 )
-from quizzes.models import OPEN, SUBMITTED, TIMED_OUT, Attempt, AttemptAnswer, QuestionVersion, Quiz
+from quizzes.models import OPEN, SUBMITTED, TIMED_OUT, Attempt, AttemptAnswer, Question, QuestionVersion, Quiz
 from quizzes.results import (  # noqa: F401  (results are also part of this module's public API)
     QuizResult,
     cohort_results,
@@ -42,7 +42,7 @@ from quizzes.results import (  # noqa: F401  (results are also part of this modu
     review_close_time,
     review_rights,
 )
-from quizzes.services import QuizError, bank_dicts, current_bank, quiz_question_uids
+from quizzes.services import QuizError, quiz_question_uids
 from quizzes.windows import get_override, get_window
 
 MAX_TEXT_ANSWER = 500
@@ -150,16 +150,24 @@ def quiz_status(enrolment: Enrolment, quiz: Quiz, now: datetime | None = None) -
 
 
 def build_plan(quiz: Quiz, seed: str) -> tuple[dict, dict]:
-    """Draw (or list) the questions, freeze their current versions and the display order."""
-    from courses.models import Course
+    """Draw (or list) the questions, freeze their current versions and the display order.
 
-    course = db.session.get(Course, quiz.course_id)
+    The live bank is read once, as plain rows of the few columns a draw needs: a synchronised start of
+    hundreds of consultants runs this for each of them.
+    """
+    stmt = (select(Question.uid, Question.tags, QuestionVersion.id, QuestionVersion.data, QuestionVersion.case_data)
+            .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
+                  & (QuestionVersion.number == Question.version_number))
+            .where(Question.course_id == quiz.course_id, Question.archived.is_(False))
+            .order_by(Question.id))
+    bank = db.session.execute(stmt).all()
     if quiz.draw_count:
-        drawn = draw_questions(bank_dicts(course), quiz.draw_count, quiz.draw_tags or [], seed)
+        drawn = draw_questions([{**row.data, "tags": list(row.tags or [])} for row in bank], quiz.draw_count,
+                               quiz.draw_tags or [], seed)
         uids = [q["id"] for q in drawn]
     else:
         uids = quiz_question_uids(quiz)
-    current = {q.uid: v for q, v in current_bank(course)}
+    current = {row.uid: row for row in bank}
     uids = [u for u in uids if u in current]
     counts = {u: len(current[u].data.get("options") or []) for u in uids}
     groups = {u: (current[u].case_data or {}).get("id") for u in uids}
@@ -285,18 +293,23 @@ class SaveResult:
     saved_at: datetime
 
 
-def _check_open(attempt: Attempt, now: datetime) -> None:
-    db.session.refresh(attempt, with_for_update=True)  # a row lock on PostgreSQL orders saves and submit
+def _check_open(attempt: Attempt, now: datetime, locked: bool = False) -> None:
+    if not locked:  # the caller may have loaded the row FOR UPDATE already
+        db.session.refresh(attempt, with_for_update=True)  # a row lock on PostgreSQL orders saves and submit
     if not attempt.is_open:
         raise AttemptError("attempt_closed")
     if attempt.deadline is not None and now > attempt.deadline:
         raise AttemptError("deadline_passed")
 
 
-def save_answer(attempt: Attempt, uid: str, raw: object, seq: object, now: datetime | None = None) -> SaveResult:
-    """Store one answer if the attempt is open and `seq` is not older than the stored one; repeats are harmless."""
+def save_answer(attempt: Attempt, uid: str, raw: object, seq: object, now: datetime | None = None,
+                locked: bool = False) -> SaveResult:
+    """Store one answer if the attempt is open and `seq` is not older than the stored one; repeats are harmless.
+
+    `locked`: the caller loaded the attempt in this transaction with a row lock (no refresh needed).
+    """
     now = now or utcnow()
-    _check_open(attempt, now)
+    _check_open(attempt, now, locked)
     if not isinstance(uid, str) or uid not in attempt.version_ids:
         raise AttemptError("question_not_in_attempt")
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
@@ -313,8 +326,18 @@ def _open_guard(attempt: Attempt):
 
 
 def _write(attempt: Attempt, uid: str, value: object, seq: int, now: datetime) -> SaveResult:
-    row = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id,
-                                                        AttemptAnswer.question_uid == uid))
+    # the common case (the answer exists, this save is newer, the attempt is open) is one UPDATE
+    result = db.session.execute(
+        update(AttemptAnswer)
+        .where(AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_uid == uid, AttemptAnswer.seq <= seq,
+               _open_guard(attempt))
+        .values(answer=value, seq=seq, saved_at=now)
+        .execution_options(synchronize_session=False, preserve_rowcount=True)
+    )
+    if result.rowcount == 1:
+        return SaveResult("saved", seq, now)
+    row = db.session.execute(select(AttemptAnswer.seq, AttemptAnswer.saved_at).where(
+        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_uid == uid)).first()
     if row is None:
         values = select(literal(attempt.id, Integer), literal(uid, String), literal(value, JSON),
                         literal(seq, Integer), literal(now, UTCDateTime())).where(_open_guard(attempt))
@@ -332,19 +355,10 @@ def _write(attempt: Attempt, uid: str, value: object, seq: int, now: datetime) -
         return SaveResult("saved", seq, now)
     if seq < row.seq:
         return SaveResult("stale", row.seq, row.saved_at)
-    result = db.session.execute(
-        update(AttemptAnswer)
-        .where(AttemptAnswer.id == row.id, AttemptAnswer.seq <= seq, _open_guard(attempt))
-        .values(answer=value, seq=seq, saved_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(row)
-    if result.rowcount != 1:
-        db.session.refresh(attempt)
-        if not attempt.is_open:
-            raise AttemptError("attempt_closed")
-        return SaveResult("stale", row.seq, row.saved_at)
-    return SaveResult("saved", seq, now)
+    db.session.refresh(attempt)  # the stored answer is not newer, so the open guard refused the update
+    if not attempt.is_open:
+        raise AttemptError("attempt_closed")
+    return SaveResult("stale", row.seq, row.saved_at)
 
 
 def save_form(attempt: Attempt, posted: dict[str, object], seqs: dict[str, int],

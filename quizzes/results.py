@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from accounts.models import utcnow
 from courses.models import Cohort, Enrolment
@@ -95,12 +96,18 @@ def results_for_enrolment(enrolment: Enrolment, quizzes: list[Quiz]) -> dict[str
     return results
 
 
-def cohort_results(cohort: Cohort, quizzes: list[Quiz]) -> dict[int, dict[str, QuizResult]]:
-    """user_id -> slug -> result for every enrolment of a cohort, in one query (reports, certificates)."""
-    rows = db.session.execute(select(Attempt, Enrolment.user_id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
-                              .where(Enrolment.cohort_id == cohort.id, Attempt.state != OPEN,
-                                     Attempt.quiz_id.in_([q.id for q in quizzes]))
-                              .order_by(Attempt.finished_at, Attempt.id))
+def cohort_results(cohort: Cohort, quizzes: list[Quiz],
+                   enrolment_ids: list[int] | None = None) -> dict[int, dict[str, QuizResult]]:
+    """user_id -> slug -> result for every enrolment of a cohort (or the given ones), in one query (reports,
+    certificates). The attempts' frozen plans and question versions are not read: grading is already stored."""
+    stmt = (select(Attempt, Enrolment.user_id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
+            .where(Enrolment.cohort_id == cohort.id, Attempt.state != OPEN,
+                   Attempt.quiz_id.in_([q.id for q in quizzes]))
+            .options(defer(Attempt.plan), defer(Attempt.version_ids))
+            .order_by(Attempt.finished_at, Attempt.id))
+    if enrolment_ids is not None:
+        stmt = stmt.where(Attempt.enrolment_id.in_(enrolment_ids))
+    rows = db.session.execute(stmt)
     grouped: dict[int, dict[int, list[Attempt]]] = {}
     for attempt, user_id in rows:
         grouped.setdefault(user_id, {}).setdefault(attempt.quiz_id, []).append(attempt)

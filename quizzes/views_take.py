@@ -6,10 +6,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from accounts.domain import message_for
 from accounts.models import utcnow
-from courses.models import Enrolment
+from courses.models import Cohort, Enrolment
 from courses.requirements import after_progress
 from extensions import db
 from quizzes import attempts, results
@@ -26,9 +27,10 @@ CLOSED_CODES = ("attempt_closed", "deadline_passed")
 
 def _enrolment(cohort_id: int) -> Enrolment:
     """The signed-in person's own active enrolment; anything else is not found."""
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort_id,
-                                                          Enrolment.user_id == current_user.id,
-                                                          Enrolment.status == "active"))
+    enrolment = db.session.scalar(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort_id, Enrolment.user_id == current_user.id, Enrolment.status == "active")
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course)))
     if enrolment is None:
         abort(404)
     return enrolment
@@ -44,6 +46,21 @@ def _load(cohort_id: int, quiz_slug: str, attempt_id: int | None = None) -> tupl
                 or attempt.enrolment_id != enrolment.id):
             abort(404)
     return enrolment, quiz, attempt
+
+
+def _own_attempt(cohort_id: int, quiz_slug: str, attempt_id: int) -> Attempt:
+    """The autosave path in one query: the signed-in person's attempt at this quiz of their active enrolment in
+    this cohort, with its quiz, row-locked on PostgreSQL so that saves and submit are ordered."""
+    stmt = (
+        select(Attempt)
+        .join(Attempt.quiz).join(Attempt.enrolment).join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == current_user.id, Quiz.slug == quiz_slug,
+               Quiz.archived.is_(False), Quiz.course_id == Cohort.course_id, Enrolment.cohort_id == cohort_id,
+               Enrolment.user_id == current_user.id, Enrolment.status == "active")
+        .options(contains_eager(Attempt.quiz))
+        .with_for_update(of=Attempt)
+    )
+    return db.session.scalar(stmt) or abort(404)
 
 
 def _urls(cohort_id: int, quiz: Quiz, attempt: Attempt) -> dict:
@@ -188,7 +205,7 @@ def save(cohort_id: int, quiz_slug: str, attempt_id: int):
         return _json_error(411, "length_required", _("Data jawaban tidak dapat dibaca."))
     if request.content_length > MAX_SAVE_BYTES:
         return _json_error(413, "payload_too_large", _("Data jawaban terlalu besar."))
-    _enrolment_, quiz, attempt = _load(cohort_id, quiz_slug, attempt_id)
+    attempt = _own_attempt(cohort_id, quiz_slug, attempt_id)
     payload = request.get_json(silent=True) if request.is_json else None
     if not isinstance(payload, dict) or set(payload) - {"question", "answer", "seq"}:
         return _json_error(400, "payload_malformed", _("Data jawaban tidak dapat dibaca."))
@@ -196,7 +213,8 @@ def save(cohort_id: int, quiz_slug: str, attempt_id: int):
         db.session.commit()
         return _json_error(409, "deadline_passed")
     try:
-        result = attempts.save_answer(attempt, payload.get("question"), payload.get("answer"), payload.get("seq"))
+        result = attempts.save_answer(attempt, payload.get("question"), payload.get("answer"), payload.get("seq"),
+                                      locked=True)
     except AttemptError as exc:
         db.session.rollback()
         return _json_error(409 if exc.code in CLOSED_CODES else 422, exc.code)
