@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from accounts.domain import register_messages
 from accounts.models import utcnow
@@ -83,8 +84,10 @@ class Policy:
 
 def policy_for(quiz: Quiz, enrolment: Enrolment) -> Policy:
     """The cohort's window and the quiz settings, with the person's override applied."""
-    window = get_window(quiz, enrolment.cohort_id)
-    override = get_override(quiz, enrolment.user_id)
+    return _policy(quiz, get_window(quiz, enrolment.cohort_id), get_override(quiz, enrolment.user_id))
+
+
+def _policy(quiz: Quiz, window, override) -> Policy:
     closes_at = window.closes_at if window else None
     if override is not None and override.closes_at is not None:
         closes_at = override.closes_at
@@ -131,8 +134,37 @@ def quiz_status(enrolment: Enrolment, quiz: Quiz, now: datetime | None = None) -
     current = open_attempt(enrolment.user_id, quiz.id)
     if current is not None and finalise_if_due(current, now):
         current = None
-    policy = policy_for(quiz, enrolment)
-    finished = finished_attempts(enrolment, quiz)
+    return _status(quiz, policy_for(quiz, enrolment), finished_attempts(enrolment, quiz), current, now)
+
+
+def quiz_statuses(enrolment: Enrolment, quizzes: list[Quiz], now: datetime | None = None) -> list[QuizStatus]:
+    """quiz_status for every quiz of a list in a fixed number of queries (the consultant's quiz list)."""
+    from quizzes.models import QuizOverride, QuizWindow
+
+    now = now or utcnow()
+    ids = [q.id for q in quizzes]
+    if not ids:
+        return []
+    opened = {a.quiz_id: a for a in db.session.scalars(select(Attempt).where(
+        Attempt.open_key.in_([f"{enrolment.user_id}:{i}" for i in ids])))}
+    for quiz_id, current in list(opened.items()):
+        if finalise_if_due(current, now):
+            del opened[quiz_id]
+    windows = {w.quiz_id: w for w in db.session.scalars(select(QuizWindow).where(
+        QuizWindow.quiz_id.in_(ids), QuizWindow.cohort_id == enrolment.cohort_id))}
+    overrides = {o.quiz_id: o for o in db.session.scalars(select(QuizOverride).where(
+        QuizOverride.quiz_id.in_(ids), QuizOverride.user_id == enrolment.user_id))}
+    finished: dict[int, list[Attempt]] = {}
+    for attempt in db.session.scalars(
+            select(Attempt).where(Attempt.enrolment_id == enrolment.id, Attempt.quiz_id.in_(ids), Attempt.state != OPEN)
+            .options(defer(Attempt.plan), defer(Attempt.version_ids))
+            .order_by(Attempt.finished_at, Attempt.id)):
+        finished.setdefault(attempt.quiz_id, []).append(attempt)
+    return [_status(q, _policy(q, windows.get(q.id), overrides.get(q.id)), finished.get(q.id, []), opened.get(q.id),
+                    now) for q in quizzes]
+
+
+def _status(quiz: Quiz, policy: Policy, finished: list[Attempt], current: Attempt | None, now: datetime) -> QuizStatus:
     percent, ok = combine(quiz, finished)
     reason = None
     if policy.opens_at is not None and now < policy.opens_at:

@@ -66,7 +66,7 @@ def _cohorts(course: Course) -> list[Cohort]:
 @roles_required(TRAINER, ADMIN)
 def index(slug: str):
     course = _course(slug)
-    quizzes = services.course_quizzes(course)
+    quizzes = services.course_quizzes(course, with_items=True)
     bank = services.bank_questions(course)
     return render_template("quizzes/author_index.html", course=course, quizzes=quizzes, bank_size=len(bank),
                            kinds=KIND_LABELS, gift_form=GiftImportForm(), action_form=EmptyForm())

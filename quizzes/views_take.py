@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from accounts.domain import message_for
@@ -15,7 +15,7 @@ from courses.requirements import after_progress
 from extensions import db
 from quizzes import attempts, results
 from quizzes.attempts import AttemptError
-from quizzes.models import Attempt, Quiz
+from quizzes.models import Attempt, Question, Quiz, QuizItem
 from quizzes.pages import review_items, shown_questions
 from quizzes.services import course_quizzes, get_quiz
 
@@ -72,9 +72,11 @@ def _urls(cohort_id: int, quiz: Quiz, attempt: Attempt) -> dict:
 @bp.route("")
 def index(cohort_id: int):
     enrolment = _enrolment(cohort_id)
-    rows = [(quiz, attempts.quiz_status(enrolment, quiz)) for quiz in course_quizzes(enrolment.cohort.course)]
-    db.session.commit()  # attempts whose time ran out were finalised
-    return render_template("quizzes/take_index.html", enrolment=enrolment, cohort=enrolment.cohort, rows=rows)
+    quizzes = course_quizzes(enrolment.cohort.course)
+    rows = list(zip(quizzes, attempts.quiz_statuses(enrolment, quizzes), strict=True))
+    page = render_template("quizzes/take_index.html", enrolment=enrolment, cohort=enrolment.cohort, rows=rows)
+    db.session.commit()  # attempts whose time ran out were finalised (after rendering: a commit expires the rows)
+    return page
 
 
 @bp.route("/<quiz_slug>")
@@ -88,7 +90,11 @@ def overview(cohort_id: int, quiz_slug: str):
 
 
 def _question_count(quiz: Quiz) -> int:
-    return quiz.draw_count or sum(1 for item in quiz.items if not item.question.archived)
+    if quiz.draw_count:
+        return quiz.draw_count
+    stmt = (select(func.count()).select_from(QuizItem).join(Question, Question.id == QuizItem.question_id)
+            .where(QuizItem.quiz_id == quiz.id, Question.archived.is_(False)))
+    return db.session.scalar(stmt) or 0
 
 
 @bp.route("/<quiz_slug>/start", methods=["POST"])
