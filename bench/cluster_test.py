@@ -29,8 +29,9 @@ import sys
 import time
 from pathlib import Path
 
-from bench.cluster_proofs import Cluster
+from bench.cluster_proofs import QUICK, Cluster
 from bench.common import OUT, machine_info, write_json
+from bench.results_file import write_cluster_section
 
 
 def main() -> int:
@@ -62,15 +63,37 @@ def main() -> int:
     report["elapsed_s"] = round(time.monotonic() - started, 1)
     write_json(OUT / "cluster.json", report)
     failed = [r for r in cluster.results if r["result"] == "FAIL"]
-    print()
-    print("| proof | result | detail |")
-    print("|---|---|---|")
-    for row in cluster.results:
-        print(f"| {row['proof']} | {row['result']} | {row['detail']} |")
+    table = ["| proof | result | detail |", "|---|---|---|"]
+    table += [f"| {row['proof']} | {row['result']} | {row['detail']} |" for row in cluster.results]
+    print("\n" + "\n".join(table))
+    if not QUICK:
+        write_cluster_section(_section(report, table, len(failed)))
     print(f"\ncluster test: {len(cluster.results) - len(failed)} of {len(cluster.results)} passed, measured or "
           "skipped, "
           f"{len(failed)} failed ({report['elapsed_s']} s); details in bench/out/cluster.json")
     return 1 if failed else 0
+
+
+def _section(report: dict, table: list[str], failed: int) -> str:
+    machine = report["machine"]
+    lines = ["## Multi-instance: `make cluster-test`", "",
+             f"Run on {time.strftime('%Y-%m-%d %H:%M:%S %Z')} in {report['elapsed_s']} s: two gunicorn instances "
+             "(deploy/gunicorn.conf.py) on PostgreSQL behind Debian's nginx (deploy/nginx/bimtek.conf), Redis for the "
+             f"rate limits, all on loopback. {len(report['proofs']) - failed} of {len(report['proofs'])} rows passed, "
+             f"measured or skipped; {failed} failed.", ""]
+    if isinstance(machine, dict) and machine.get("cpu"):
+        lines += [f"Machine: {machine.get('cpu')}", ""]
+    lines += table
+    load_rows = report.get("load") or {}
+    if load_rows.get("one instance"):
+        lines += ["", "| through nginx, module page, 16 connections | req/s | p50 ms | p99 ms | errors |",
+                  "|---|---:|---:|---:|---:|"]
+        for label in ("one instance", "two instances"):
+            row = load_rows[label]
+            lines.append(f"| {label} | {row['rps']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['errors']} |")
+        lines += ["", f"Two instances against one: × {load_rows.get('ratio')} (both on the same 2 cores: this "
+                  "measures the cost of the second instance and nginx, not scale-out; a second host adds capacity)."]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

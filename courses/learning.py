@@ -15,7 +15,7 @@ from courses import enrolment as enrolments
 from courses import progress, services
 from courses.forms import JoinForm
 from courses.models import Attachment, Cohort, Course, Enrolment, ModuleVersion
-from courses.requirements import Requirement, after_progress, register_provider, what_remains
+from courses.requirements import Requirement, after_progress, completion_rule, register_provider, what_remains
 from courses.uploads import path_of
 from extensions import db
 
@@ -38,14 +38,22 @@ def init_app(app) -> None:
 
 
 def module_requirements(enrolment: Enrolment) -> list[Requirement]:
-    """Modules still to read, for the "what remains" panel."""
+    """Modules still to read, for the "what remains" panel: those the cohort's completion rule requires (every
+    module when the course has no rule)."""
+    rule = completion_rule(enrolment.cohort)
+    wanted = rule.get("modules", ()) if rule else "all"
+    if not wanted:
+        return []
     modules = progress.version_modules(enrolment.cohort.course_version_id)
     states = progress.module_states(enrolment, modules, enrolment.cohort.course.sequential)
+    if wanted != "all":
+        states = [s for s in states if s.module.slug in set(wanted)]
     done = sum(1 for s in states if s.done)
     missing = [s.module for s in states if not s.done]
     next_url = (url_for("learn.module", cohort_id=enrolment.cohort_id, slug=missing[0].slug) if missing else None)
+    label = _("Membaca semua modul") if wanted == "all" else _("Membaca modul wajib")
     return [Requirement(
-        kind="modules", label=_("Membaca semua modul"), met=not missing, done=done, total=len(states),
+        kind="modules", label=label, met=not missing, done=done, total=len(states),
         detail=_("%(done)s dari %(total)s modul selesai", done=done, total=len(states)) if missing else "",
         url=next_url, evidence={"missing": [m.slug for m in missing]}, order=10,
     )]

@@ -154,3 +154,24 @@ def test_progress_table_pages_and_filters(client, organiser, trainer):
     assert "Peserta 000" in page and "Peserta 055" not in page and "Halaman 1 dari 2" in page
     page = client.get(f"/organiser/cohorts/{cohort.id}/progress?province=Bali").get_data(as_text=True)
     assert "Peserta 003" in page and "Peserta 001" not in page
+
+
+def test_what_remains_lists_the_modules_the_completion_rule_requires(app, client, trainer, consultant):
+    from courses.learning import module_requirements
+
+    cohort = make_cohort(make_course(trainer, modules=3))
+    enrolment = enrol(consultant, cohort)
+    course = cohort.course
+    with app.test_request_context():
+        assert module_requirements(enrolment)[0].total == 3  # no rule: every module
+        course.completion = {"quizzes": {"final": 70}}  # the rule requires no module
+        db.session.commit()
+        assert module_requirements(enrolment) == []
+        cohort.completion_override = {"modules": ["modul-2"]}  # the cohort asks for one module
+        db.session.commit()
+        (only,) = module_requirements(enrolment)
+        assert (only.total, only.evidence["missing"], str(only.label)) == (1, ["modul-2"], "Membaca modul wajib")
+        course.completion = {"modules": "all"}
+        cohort.completion_override = None
+        db.session.commit()
+        assert module_requirements(enrolment)[0].total == 3
