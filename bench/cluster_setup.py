@@ -46,6 +46,7 @@ class ClusterSetup:
             "APP_ENV": "production", "SECRET_KEY": self.secret, "DATABASE_URL": self.url,
             "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:6379/{self.redis_db}",
             "BASE_URL": f"http://127.0.0.1:{self.port_two}", "FLASK_APP": "app.py",
+            "PROXY_FIX": "1",  # as deploy/bimtek.env.example: trust nginx's X-Forwarded-For (one hop)
         }
 
     def pick_redis_db(self) -> None:

@@ -91,8 +91,9 @@ def _section(report: dict, table: list[str], failed: int) -> str:
         for label in ("one instance", "two instances"):
             row = load_rows[label]
             lines.append(f"| {label} | {row['rps']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['errors']} |")
-        lines += ["", f"Two instances against one: × {load_rows.get('ratio')} (both on the same 2 cores: this "
-                  "measures the cost of the second instance and nginx, not scale-out; a second host adds capacity)."]
+        lines += ["", f"Two instances against one: × {load_rows.get('ratio')}. Both run on the same 2 cores: the gain "
+                  "comes from 4 worker processes instead of 2 keeping both cores busy while some wait on PostgreSQL; "
+                  "capacity beyond that needs cores, i.e. another host behind the same nginx."]
     return "\n".join(lines)
 
 

@@ -95,8 +95,8 @@ def report(results: dict) -> str:
         f"Flask-Limiter {m['flask-limiter']}, argon2-cffi {m['argon2-cffi']}",
         f"- SQLite {m['sqlite']} (WAL), PostgreSQL {m['postgresql']}, load generator {m['wrk']} "
         "on the same host (it takes CPU from the server: figures are conservative)",
-        f"- gunicorn `deploy/gunicorn.conf.py`: {os.environ.get('GUNICORN_WORKERS', '2')} workers × "
-        f"{os.environ.get('GUNICORN_THREADS', '4')} threads (gthread) for the app and the baseline alike; "
+        f"- gunicorn `deploy/gunicorn.conf.py`: {os.environ.get('GUNICORN_WORKERS', 2 * (os.cpu_count() or 1))} "
+        f"workers × {os.environ.get('GUNICORN_THREADS', '2')} threads (gthread) for the app and the baseline alike; "
         f"app in production mode; wrk -t2 -c{CONNECTIONS}, {results['plan']['warmup']:.0f} s warm-up + "
         f"{results['plan']['duration']:.0f} s per scenario, one run each",
         "- Per-IP login and verify limits are lifted for the run (every virtual user shares 127.0.0.1); the "

@@ -36,8 +36,6 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> Server:
         env = {**os.environ, **self.env, "GUNICORN_BIND": f"{LOOPBACK}:{self.port}"}
-        env.setdefault("GUNICORN_WORKERS", "2")
-        env.setdefault("GUNICORN_THREADS", "4")
         OUT.mkdir(parents=True, exist_ok=True)
         self.log_path = OUT / f"server-{self.name}.log"
         with self.log_path.open("w") as logfile:

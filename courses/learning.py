@@ -14,7 +14,7 @@ from accounts.roles import ADMIN, ORGANISER
 from courses import enrolment as enrolments
 from courses import progress, services
 from courses.forms import JoinForm
-from courses.models import Attachment, Cohort, Course, Enrolment, ModuleVersion
+from courses.models import Attachment, Cohort, Course, CourseVersion, Enrolment, ModuleVersion
 from courses.requirements import Requirement, after_progress, completion_rule, register_provider, what_remains
 from courses.uploads import path_of
 from extensions import db
@@ -73,8 +73,9 @@ def _my_enrolment(cohort_id: int) -> Enrolment:
     enrolment = db.session.scalar(
         select(Enrolment)
         .where(Enrolment.cohort_id == cohort_id, Enrolment.user_id == current_user.id, Enrolment.status == "active")
-        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course),
-                 joinedload(Enrolment.cohort).joinedload(Cohort.course_version)))
+        .options(joinedload(Enrolment.cohort).joinedload(Cohort.course)
+                 .defer(Course.intro_md).defer(Course.intro_html),
+                 joinedload(Enrolment.cohort).joinedload(Cohort.course_version).defer(CourseVersion.intro_html)))
     if enrolment is None:
         abort(404)
     return enrolment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from accounts.models import utcnow
 from courses.models import Cohort, CourseVersion, Enrolment, ModuleProgress, ModuleVersion
@@ -19,8 +20,11 @@ class ModuleState:
 
 
 def version_modules(version_id: int) -> list[ModuleVersion]:
-    """The modules of a published version, in order (one query)."""
-    stmt = select(ModuleVersion).where(ModuleVersion.course_version_id == version_id).order_by(ModuleVersion.position)
+    """The modules of a published version, in order (one query). The bodies are left out: only the page that shows
+    a module reads its body (one more small query), lists and progress never do."""
+    stmt = (select(ModuleVersion).where(ModuleVersion.course_version_id == version_id)
+            .options(defer(ModuleVersion.body_md), defer(ModuleVersion.body_html))
+            .order_by(ModuleVersion.position))
     return list(db.session.scalars(stmt))
 
 
