@@ -34,7 +34,7 @@ from bench.run_control import CLEANUP, LoadSampler, generate, on_signal, server_
 from bench.run_organiser import csv_streaming_check, organiser_pages
 from bench.run_plan import CONNECTIONS, QUICK, Plan
 from bench.run_report import report
-from bench.run_scenarios import growth, measure, open_session, page_entries
+from bench.run_scenarios import growth, measure, open_session, page_entries, warm_up
 from bench.servers import Server
 
 
@@ -51,9 +51,15 @@ def run_backend(backend: str, plan: Plan, baseline: Server, with_bursts: bool) -
         log(f"{backend}: signing in on both databases ...")
         small = open_session(small_server, small_url, small_manifest)
         session = open_session(server, url, manifest)
-        scenarios = {"baseline": measure(baseline, [Entry("GET", f"/?g={g}") for g in range(32)],
-                                         f"{backend}-baseline", plan)}
-        for page, entries in page_entries(session).items():
+        pages = page_entries(session)
+        baseline_entries = [Entry("GET", f"/?g={g}") for g in range(32)]
+        # a fresh server is slow for its first seconds (each worker compiles templates and statements, opens and
+        # prepares its connections, the database warms its cache): warm both on every page before measuring
+        warm_up(server, [e for entries in pages.values() for e in entries], plan)
+        warm_up(baseline, baseline_entries, plan)
+        warm_up(small_server, [e for entries in page_entries(small).values() for e in entries], plan)
+        scenarios = {"baseline": measure(baseline, baseline_entries, f"{backend}-baseline", plan)}
+        for page, entries in pages.items():
             scenarios[page] = measure(server, entries, f"{backend}-{plan.large}-{page}", plan)
         phase["scenarios"] = scenarios
         phase["organiser_pages"] = organiser_pages(session)

@@ -29,6 +29,10 @@ class Plan:
         return 1.0 if self.quick else 2.0
 
     @property
+    def server_warmup(self) -> float:
+        return 4.0 if self.quick else 8.0
+
+    @property
     def single(self) -> float:
         return 1.5 if self.quick else 3.0
 

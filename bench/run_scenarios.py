@@ -145,6 +145,13 @@ def preflight(base: str, entries: list[Entry], expect: int) -> str | None:
     return None
 
 
+def warm_up(server: Server, entries: list[Entry], plan: Plan) -> None:
+    """Mixed load on every page a scenario will measure, until the server's first-use costs are paid."""
+    if entries:
+        load.run_load(server.base, entries, name=f"{server.name}-server-warmup", duration=plan.server_warmup,
+                      connections=CONNECTIONS)
+
+
 def measure(server: Server, entries: list[Entry], name: str, plan: Plan, expect: int = 200) -> dict:
     if not entries:
         return {"skipped": "no requests to make"}
