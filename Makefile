@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-WORKERS ?= 2
+WORKERS ?= 4
 export FLASK_APP := app.py
 
 .PHONY: run test lint translations i18n setup setup-dev chromium bench clean
@@ -43,7 +43,7 @@ run: setup
 	@$(BIN)/flask demo accounts
 	@echo ""
 	@echo "Serving Bimtek Halal on http://$(HOST):$(PORT)"
-	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --threads 2 --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
 
 chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \

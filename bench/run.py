@@ -21,6 +21,7 @@ bench/run_organiser.py (organiser pages and CSV exports), bench/run_bursts.py an
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 import time
 
@@ -88,7 +89,8 @@ def main() -> None:
                "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                "plan": {"duration": plan.duration, "warmup": plan.warmup, "large": plan.large,
                         "connections": CONNECTIONS, "burst_users": plan.burst_users},
-               "machine": machine_info(), "phases": [], "notes": []}
+               "machine": machine_info(), "phases": [], "notes": [],
+               "loadavg_start": round(os.getloadavg()[0], 2)}
     postgres = pg_available()
     if not postgres:
         results["notes"].append("PostgreSQL on 127.0.0.1:5432 is not reachable: SQLite phases only")
