@@ -440,6 +440,7 @@ class WorldApp:
         self.clients[ANON] = self.app.test_client()
         db.session.remove()
         self.baseline = fingerprint()
+        db.session.remove()  # end the read transaction: an open one would block other tests' TRUNCATE on PostgreSQL
         self.snapshot = None
         if not USING_POSTGRES:
             self.snapshot = sqlite3.connect(":memory:", check_same_thread=False)
@@ -476,7 +477,10 @@ class WorldApp:
         db.session.remove()
         if before is not None and self.changes() == before:
             return False
-        return fingerprint() != self.baseline
+        try:
+            return fingerprint() != self.baseline
+        finally:
+            db.session.remove()  # as in _build: never leave a read transaction open between tests
 
     def url(self, route: Route) -> str:
         rule = next(r for r in self.app.url_map.iter_rules(route.endpoint) if r.rule == route.rule)

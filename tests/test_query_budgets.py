@@ -148,7 +148,8 @@ def test_autosave_and_start_have_fixed_query_counts(app, demo_world):
     uid, value = re.search(r'type="radio"[^>]*name="q-([^"]+)"[^>]*value="([^"]*)"', html).groups()
     saves = []
     for seq in (1, 2, 3):
-        body = json.dumps({"question": uid, "answer": int(value), "seq": seq})
+        answer = int(value) if value.isdigit() else value  # option index, or "true"/"false"
+        body = json.dumps({"question": uid, "answer": answer, "seq": seq})
         count, response = counter.count(
             lambda b=body: client.post(f"{page}/save", data=b, content_type="application/json"))
         assert response.status_code == 200 and response.get_json()["status"] == "saved"
