@@ -154,8 +154,8 @@ class Cluster(ClusterSetup):
         out["ratio"] = round(ratio, 2)
         self.record("throughput, two instances against one (module page via nginx)", "INFO",
                     f"{out['one instance']['rps']} → {out['two instances']['rps']} req/s (× {ratio:.2f}); "
-                    "both on the same 2 cores: the gain is 4 worker processes keeping both cores busy while some wait "
-                    "on PostgreSQL (one instance's 2 workers leave CPU idle); more cores need another host")
+                    "both instances share the same 2 cores: once one instance keeps both busy (2 workers per core), "
+                    "a second adds failover, not throughput; more throughput needs cores, i.e. another host")
         return out
 
     def prove_failover(self) -> dict:

@@ -91,9 +91,9 @@ def _section(report: dict, table: list[str], failed: int) -> str:
         for label in ("one instance", "two instances"):
             row = load_rows[label]
             lines.append(f"| {label} | {row['rps']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['errors']} |")
-        lines += ["", f"Two instances against one: × {load_rows.get('ratio')}. Both run on the same 2 cores: the gain "
-                  "comes from 4 worker processes instead of 2 keeping both cores busy while some wait on PostgreSQL; "
-                  "capacity beyond that needs cores, i.e. another host behind the same nginx."]
+        lines += ["", f"Two instances against one: × {load_rows.get('ratio')}. Both run on the same 2 cores, and one "
+                  "instance of 2 workers per core already keeps them busy: the second instance is for failover and "
+                  "rolling upgrades; throughput beyond one host's cores needs another host behind the same nginx."]
     return "\n".join(lines)
 
 
