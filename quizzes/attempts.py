@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import contains_eager, defer
 
 from accounts.domain import register_messages
 from accounts.models import utcnow
-from courses.models import Enrolment, ModuleVersion
+from courses.models import Cohort, Enrolment, ModuleVersion
 from courses.progress import complete_module
 from extensions import UTCDateTime, db
 from quizzes.grading import (
@@ -104,6 +104,21 @@ def finished_attempts(enrolment: Enrolment, quiz: Quiz) -> list[Attempt]:
     stmt = (select(Attempt).where(Attempt.enrolment_id == enrolment.id, Attempt.quiz_id == quiz.id,
                                   Attempt.state != OPEN).order_by(Attempt.finished_at, Attempt.id))
     return list(db.session.scalars(stmt))
+
+
+def own_attempt(user_id: int, cohort_id: int, quiz_slug: str, attempt_id: int) -> Attempt | None:
+    """The autosave path in one query: the person's attempt at this quiz of their active enrolment in this cohort,
+    with its quiz, row-locked on PostgreSQL so that saves and submit are ordered. None: not theirs."""
+    stmt = (
+        select(Attempt)
+        .join(Attempt.quiz).join(Attempt.enrolment).join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id, Quiz.slug == quiz_slug,
+               Quiz.archived.is_(False), Quiz.course_id == Cohort.course_id, Enrolment.cohort_id == cohort_id,
+               Enrolment.user_id == user_id, Enrolment.status == "active")
+        .options(contains_eager(Attempt.quiz))
+        .with_for_update(of=Attempt)
+    )
+    return db.session.scalar(stmt)
 
 
 def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from accounts.domain import DomainError, register_messages
@@ -408,6 +408,15 @@ def set_quiz_questions(quiz: Quiz, uids: list[str]) -> None:
 def archive_quiz(quiz: Quiz) -> None:
     quiz.archived = True
     quiz.updated_at = utcnow()
+
+
+def question_count(quiz: Quiz) -> int:
+    """Questions an attempt will show: the draw size, or the live questions of a fixed quiz (one query)."""
+    if quiz.draw_count:
+        return quiz.draw_count
+    stmt = (select(func.count()).select_from(QuizItem).join(Question, Question.id == QuizItem.question_id)
+            .where(QuizItem.quiz_id == quiz.id, Question.archived.is_(False)))
+    return db.session.scalar(stmt) or 0
 
 
 def quiz_question_uids(quiz: Quiz) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from accounts.domain import message_for
 from accounts.models import utcnow
@@ -15,9 +15,9 @@ from courses.requirements import after_progress
 from extensions import db
 from quizzes import attempts, results
 from quizzes.attempts import AttemptError
-from quizzes.models import Attempt, Question, Quiz, QuizItem
+from quizzes.models import Attempt, Quiz
 from quizzes.pages import review_items, shown_questions
-from quizzes.services import course_quizzes, get_quiz
+from quizzes.services import course_quizzes, get_quiz, question_count
 
 bp = Blueprint("take", __name__, url_prefix="/learn/<int:cohort_id>/quiz")
 
@@ -48,21 +48,6 @@ def _load(cohort_id: int, quiz_slug: str, attempt_id: int | None = None) -> tupl
     return enrolment, quiz, attempt
 
 
-def _own_attempt(cohort_id: int, quiz_slug: str, attempt_id: int) -> Attempt:
-    """The autosave path in one query: the signed-in person's attempt at this quiz of their active enrolment in
-    this cohort, with its quiz, row-locked on PostgreSQL so that saves and submit are ordered."""
-    stmt = (
-        select(Attempt)
-        .join(Attempt.quiz).join(Attempt.enrolment).join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(Attempt.id == attempt_id, Attempt.user_id == current_user.id, Quiz.slug == quiz_slug,
-               Quiz.archived.is_(False), Quiz.course_id == Cohort.course_id, Enrolment.cohort_id == cohort_id,
-               Enrolment.user_id == current_user.id, Enrolment.status == "active")
-        .options(contains_eager(Attempt.quiz))
-        .with_for_update(of=Attempt)
-    )
-    return db.session.scalar(stmt) or abort(404)
-
-
 def _urls(cohort_id: int, quiz: Quiz, attempt: Attempt) -> dict:
     args = {"cohort_id": cohort_id, "quiz_slug": quiz.slug, "attempt_id": attempt.id}
     return {"page": url_for("quizzes.take.attempt", **args), "save": url_for("quizzes.take.save", **args),
@@ -86,15 +71,7 @@ def overview(cohort_id: int, quiz_slug: str):
     db.session.commit()
     rights = {a.id: results.review_rights(a, quiz, enrolment.cohort) for a in status.finished}
     return render_template("quizzes/take_overview.html", enrolment=enrolment, cohort=enrolment.cohort, quiz=quiz,
-                           status=status, rights=rights, count=_question_count(quiz))
-
-
-def _question_count(quiz: Quiz) -> int:
-    if quiz.draw_count:
-        return quiz.draw_count
-    stmt = (select(func.count()).select_from(QuizItem).join(Question, Question.id == QuizItem.question_id)
-            .where(QuizItem.quiz_id == quiz.id, Question.archived.is_(False)))
-    return db.session.scalar(stmt) or 0
+                           status=status, rights=rights, count=question_count(quiz))
 
 
 @bp.route("/<quiz_slug>/start", methods=["POST"])
@@ -211,7 +188,7 @@ def save(cohort_id: int, quiz_slug: str, attempt_id: int):
         return _json_error(411, "length_required", _("Data jawaban tidak dapat dibaca."))
     if request.content_length > MAX_SAVE_BYTES:
         return _json_error(413, "payload_too_large", _("Data jawaban terlalu besar."))
-    attempt = _own_attempt(cohort_id, quiz_slug, attempt_id)
+    attempt = attempts.own_attempt(current_user.id, cohort_id, quiz_slug, attempt_id) or abort(404)
     payload = request.get_json(silent=True) if request.is_json else None
     if not isinstance(payload, dict) or set(payload) - {"question", "answer", "seq"}:
         return _json_error(400, "payload_malformed", _("Data jawaban tidak dapat dibaca."))

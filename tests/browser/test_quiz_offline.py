@@ -23,24 +23,26 @@ def _stored(app) -> dict:
         return result
 
 
-def test_offline_answers_are_queued_replayed_and_graded(live, page):
-    base, app = live
+def _sign_in_and_start(base, app, page):
     with app.app_context():
         trainer = make_user("pelatih@example.id", roles=("trainer",))
         consultant = make_user("sari@example.id", roles=("consultant",), full_name="Sari Konsultan")
         setup = setup_for(trainer, consultant)
         quiz_url = f"{base}/learn/{setup.cohort.id}/quiz/{setup.quiz.slug}"
         db.session.remove()
-
     page.goto(base + "/login")
     page.get_by_label("Email").fill("sari@example.id")
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url("**/dashboard")
-
     page.goto(quiz_url)
     page.get_by_role("button", name="Mulai mengerjakan").click()
     page.wait_for_url("**/attempt/*")
+
+
+def test_offline_answers_are_queued_replayed_and_graded(live, page):
+    base, app = live
+    _sign_in_and_start(base, app, page)
     assert no_horizontal_scroll(page)
     expect(page.locator("[data-countdown]")).to_contain_text("Sisa waktu")
 
@@ -81,21 +83,6 @@ def test_offline_answers_are_queued_replayed_and_graded(live, page):
         db.session.remove()
 
 
-def _sign_in_and_start(base, app, page):
-    with app.app_context():
-        trainer = make_user("pelatih@example.id", roles=("trainer",))
-        consultant = make_user("sari@example.id", roles=("consultant",), full_name="Sari Konsultan")
-        setup = setup_for(trainer, consultant)
-        quiz_url = f"{base}/learn/{setup.cohort.id}/quiz/{setup.quiz.slug}"
-        db.session.remove()
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill("sari@example.id")
-    page.get_by_label("Kata sandi").fill(PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url("**/dashboard")
-    page.goto(quiz_url)
-    page.get_by_role("button", name="Mulai mengerjakan").click()
-    page.wait_for_url("**/attempt/*")
 
 
 @pytest.mark.parametrize("button", ["Kirim jawaban", "Simpan & lanjut"])
